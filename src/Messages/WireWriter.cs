@@ -1,0 +1,47 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace RaftActors.Messages;
+
+/// <summary>Appends the codec's primitives (LEB128 varints, length-prefixed bytes) to a buffer writer.</summary>
+internal readonly struct WireWriter(IBufferWriter<byte> output)
+{
+    public void Byte(byte value)
+    {
+        output.GetSpan(1)[0] = value;
+        output.Advance(1);
+    }
+
+    public void Bool(bool value) => Byte(value ? (byte)1 : (byte)0);
+
+    public void VarUInt(ulong value)
+    {
+        var span = output.GetSpan(10);
+        var n = 0;
+        while (value >= 0x80)
+        {
+            span[n++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        span[n++] = (byte)value;
+        output.Advance(n);
+    }
+
+    public void Bytes(ReadOnlySpan<byte> value)
+    {
+        VarUInt((ulong)value.Length);
+        output.Write(value);
+    }
+
+    public void UInt32(uint value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(output.GetSpan(4), value);
+        output.Advance(4);
+    }
+
+    public void Ids(IReadOnlyList<ulong> ids)
+    {
+        VarUInt((ulong)ids.Count);
+        foreach (var id in ids) VarUInt(id);
+    }
+}
