@@ -115,7 +115,7 @@ internal sealed class InboundConnection
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
         {
-            reason = $"connection lost: {e.Message}";
+            reason = $"connection lost or snapshot stream failed: {e.Message}";
         }
 #pragma warning disable CA1031 // A failing handler is a local bug; it must cost this connection, not the listener.
         catch (Exception e)

@@ -45,9 +45,9 @@ public sealed partial class PeerSender
                 await Task.Delay(Backoff.Delay(failures++, _options.BackoffMin, _options.BackoffMax), _time, _stop.Token).ConfigureAwait(false);
             }
         }
-        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        catch (Exception e) when (_stop.IsCancellationRequested && e is OperationCanceledException or IOException or SocketException or ObjectDisposedException or TransportException)
         {
-            // Disposed.
+            // Disposed: whatever the interrupted write or handshake threw is the expected end of the loop.
         }
     }
 
