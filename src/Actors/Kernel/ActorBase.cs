@@ -68,15 +68,16 @@ public abstract class ActorBase
     /// Handles every message that was queued when the turn began (only when <see cref="MaxBatchSize"/>
     /// &gt; 1). The default hands each to <see cref="OnReceiveAsync"/> in order with <see cref="Sender"/>
     /// set; an override typically calls it and then does work once per batch (a group commit). The list
-    /// is reused by the next turn: copy what must outlive the call. If the call throws, the rest of the
-    /// batch is dropped along with the failing message.
+    /// is reused by the next turn: copy what must outlive the call. If a message fails during this default
+    /// dispatch, the messages after it in the batch go to dead letters (the failing one is dropped, as
+    /// in one-by-one mode); an override that fails without dispatching through here drops the batch.
     /// </summary>
     protected virtual async ValueTask OnBatchAsync(IReadOnlyList<Envelope> batch)
     {
         ArgumentNullException.ThrowIfNull(batch);
         for (var i = 0; i < batch.Count; i++)
         {
-            _cell.BeginMessage(batch[i]);
+            _cell.BeginBatchMessage(batch, i);
             var pending = OnReceiveAsync(batch[i].Message);
             if (!pending.IsCompletedSuccessfully)
             {

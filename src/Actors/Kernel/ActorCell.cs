@@ -28,6 +28,9 @@ internal sealed partial class ActorCell : IActorContext
     private volatile bool _stopRequested;
     private IActorRef _sender;
 
+    // Index in _batch of the message the default batch dispatch is handling; -1 outside it.
+    private int _batchPosition = -1;
+
     internal ActorCell(ActorSystem system, string name, Props props)
     {
         System = system;
@@ -98,6 +101,16 @@ internal sealed partial class ActorCell : IActorContext
     {
         _sender = envelope.Sender;
         _currentMessage = envelope.Message;
+    }
+
+    /// <summary>Marks how far the default batch dispatch got, so a failure can dead-letter the rest.</summary>
+    internal void BeginBatchMessage(IReadOnlyList<Envelope> batch, int index)
+    {
+        BeginMessage(batch[index]);
+        if (ReferenceEquals(batch, _batch))
+        {
+            _batchPosition = index;
+        }
     }
 
     private void EndMessage()
@@ -218,6 +231,13 @@ internal sealed partial class ActorCell : IActorContext
         catch (Exception failure)
 #pragma warning restore CA1031
         {
+            // The instance that would have handled the rest is gone (or resumed past them): they are
+            // undeliverable, and must be seen to be.
+            for (var i = _batchPosition + 1; _batchPosition >= 0 && i < _batch.Count; i++)
+            {
+                System.DeadLetterRef.Publish(_batch[i].Message, _batch[i].Sender, Self);
+            }
+
             if (!OnFailure(failure, _currentMessage))
             {
                 return false;
@@ -226,6 +246,7 @@ internal sealed partial class ActorCell : IActorContext
         finally
         {
             EndMessage();
+            _batchPosition = -1;
             _batch.Clear();
         }
 

@@ -73,6 +73,34 @@ public sealed class BatchTests
         Assert.Equal(3, (await collector.ExpectMsgAsync<Batch>()).Messages.Count);
     }
 
+    [Fact]
+    public async Task Messages_after_a_failure_in_a_batch_go_to_dead_letters()
+    {
+        await using var system = new ActorSystem("test");
+        var probe = new TestProbe(system);
+        var gate = new TaskCompletionSource();
+        var actor = system.ActorOf(Props.Create(() => new BatchingActor(probe, gate.Task, maxBatch: 100)));
+        actor.Tell("hold");
+        await probe.ExpectMsgAsync<Batch>();
+
+        // Subscribed only now: the ack of "hold", which had no sender, is a dead letter too.
+        var dead = new TestProbe(system);
+        system.EventStream.Subscribe<DeadLetter>(dead);
+        var sender = new TestProbe(system, "sender");
+        foreach (var m in new[] { "a", "boom", "b", "c" })
+        {
+            sender.Send(actor, m);
+        }
+
+        gate.SetResult();
+
+        Assert.Equal("ack a", await sender.ExpectMsgAsync<string>());
+        Assert.Equal("b", (await dead.ExpectMsgAsync<DeadLetter>()).Message);
+        Assert.Equal("c", (await dead.ExpectMsgAsync<DeadLetter>()).Message);
+        sender.Send(actor, "after restart");
+        Assert.Equal("ack after restart", await sender.ExpectMsgAsync<string>());
+    }
+
     private sealed record Batch(IReadOnlyList<string> Messages);
 
     /// <summary>Acknowledges each message to its sender, then reports the whole batch once, as a Ready cycle would.</summary>
@@ -84,6 +112,11 @@ public sealed class BatchTests
 
         protected override void OnReceive(object message)
         {
+            if (message is "boom")
+            {
+                throw new InvalidOperationException("boom");
+            }
+
             _current.Add((string)message);
             Sender.Tell($"ack {message}", Self);
         }
