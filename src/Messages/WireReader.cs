@@ -5,7 +5,7 @@ namespace RaftActors.Messages;
 /// declared count or length is checked against what is left of the input before anything is
 /// allocated, so a hostile length prefix cannot make the decoder allocate more than the input's size.
 /// </summary>
-internal ref struct WireReader(ReadOnlySpan<byte> input)
+public ref struct WireReader(ReadOnlySpan<byte> input)
 {
     private readonly ReadOnlySpan<byte> _input = input;
     private int _position;
@@ -57,6 +57,23 @@ internal ref struct WireReader(ReadOnlySpan<byte> input)
         var bytes = _input.Slice(_position, (int)length).ToArray();
         _position += (int)length;
         return bytes;
+    }
+
+    public string String(int maxBytes)
+    {
+        var length = VarUInt();
+        if (length > (ulong)maxBytes) throw new CodecException($"string of {length} bytes exceeds the limit of {maxBytes}");
+        if (length > (ulong)Remaining) throw new CodecException($"declared length {length} exceeds the remaining {Remaining} bytes");
+        try
+        {
+            var value = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(_input.Slice(_position, (int)length));
+            _position += (int)length;
+            return value;
+        }
+        catch (ArgumentException ex)
+        {
+            throw new CodecException($"invalid UTF-8 string at offset {_position}", ex);
+        }
     }
 
     public uint UInt32()

@@ -4,7 +4,7 @@ using System.Buffers.Binary;
 namespace RaftActors.Messages;
 
 /// <summary>Appends the codec's primitives (LEB128 varints, length-prefixed bytes) to a buffer writer.</summary>
-internal readonly struct WireWriter(IBufferWriter<byte> output)
+public readonly struct WireWriter(IBufferWriter<byte> output)
 {
     public void Byte(byte value)
     {
@@ -32,6 +32,8 @@ internal readonly struct WireWriter(IBufferWriter<byte> output)
         VarUInt((ulong)value.Length);
         output.Write(value);
     }
+
+    public void String(string value) => Bytes(System.Text.Encoding.UTF8.GetBytes(value));
 
     public void UInt32(uint value)
     {

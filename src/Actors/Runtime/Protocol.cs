@@ -1,0 +1,68 @@
+using RaftActors.Messages;
+
+namespace RaftActors.Actors.Runtime;
+
+// The messages the node's actors send each other. Requests that a client waits on carry their own
+// TaskCompletionSource: the actor that finishes the work completes it, so no reply routing is needed.
+
+/// <summary>Timer message: one logical Raft tick.</summary>
+internal sealed record RaftTick
+{
+    public static readonly RaftTick Instance = new();
+}
+
+/// <summary>Messages received from peer <paramref name="From"/> (already authenticated by the transport).</summary>
+internal sealed record PeerMessagesReceived(ulong From, IReadOnlyList<RaftMessage> Messages);
+
+/// <summary>
+/// A snapshot streamed from the leader has been written completely to <paramref name="PayloadPath"/>;
+/// <paramref name="Message"/> is the Snapshot message (metadata, empty data) to step into the core.
+/// </summary>
+internal sealed record SnapshotReceived(RaftMessage Message, string PayloadPath);
+
+/// <summary>The transport connected to, or lost, <paramref name="Peer"/>.</summary>
+internal sealed record PeerReachabilityChanged(ulong Peer, bool Reachable);
+
+/// <summary>The PeerActor finished streaming a snapshot to <paramref name="Peer"/>, or failed to.</summary>
+internal sealed record SnapshotSendFinished(ulong Peer, bool Failed);
+
+/// <summary>Raft messages for one peer, in the order the core produced them.</summary>
+internal sealed record OutboundMessages(IReadOnlyList<RaftMessage> Messages);
+
+/// <summary>A prepared command to propose on the leader; completes with the applied result.</summary>
+internal sealed record ProposeCommand(CommandEnvelope Envelope, TaskCompletionSource<byte[]> Completion);
+
+/// <summary>A membership change to propose on the leader; completes when applied, with the new configuration.</summary>
+internal sealed record ProposeMembershipChange(ConfChange Change, ulong RequestId, TaskCompletionSource<ConfState> Completion);
+
+/// <summary>A linearizable read barrier; completes with the index the service must have applied before reading.</summary>
+internal sealed record ReadIndexRequest(TaskCompletionSource<ulong> Completion);
+
+/// <summary>Hands leadership to <paramref name="Target"/>; completes once this node saw the new leader, or fails.</summary>
+internal sealed record TransferLeadershipRequest(ulong Target, TaskCompletionSource<ulong> Completion);
+
+internal sealed record StatusRequest(TaskCompletionSource<NodeStatus> Completion);
+
+/// <summary>
+/// The ServiceActor wrote a snapshot of the services at <paramref name="Metadata"/>.Index into
+/// <paramref name="PayloadPath"/>; the RaftActor stores it in the journal and compacts the log.
+/// </summary>
+internal sealed record ServiceSnapshotTaken(SnapshotMetadata Metadata, string PayloadPath);
+
+/// <summary>
+/// Committed entries for the ServiceActor, in log order. For a membership entry,
+/// <see cref="CommittedEntry.ConfStateAfter"/> is the configuration once it is applied (the RaftActor
+/// applies it to the core as it dispatches), which the next snapshot records.
+/// </summary>
+internal sealed record ApplyCommitted(IReadOnlyList<CommittedEntry> Entries);
+
+internal readonly record struct CommittedEntry(Entry Entry, ConfState? ConfStateAfter);
+
+/// <summary>Replace the services' state with the snapshot in <paramref name="PayloadPath"/> (from the leader).</summary>
+internal sealed record RestoreServiceSnapshot(SnapshotMetadata Metadata, string PayloadPath);
+
+/// <summary>Run a query once the service has applied at least <paramref name="AtIndex"/> (0 = now: a stale read).</summary>
+internal sealed record ServiceQuery(string Namespace, byte[] Query, ulong AtIndex, TaskCompletionSource<byte[]> Completion);
+
+/// <summary>Ask a service for its GetInit command (a standalone node becoming a cluster).</summary>
+internal sealed record ServiceInitRequest(string Namespace, TaskCompletionSource<byte[]> Completion);

@@ -1,0 +1,66 @@
+namespace RaftActors.Actors;
+
+/// <summary>
+/// The user's replicated state machine (eosc raft's service). RaftActors calls its hooks so that every
+/// node applies the same commands in the same order.
+/// <para>
+/// Concurrency: <see cref="Apply"/>, <see cref="Query"/>, <see cref="GetInit"/>,
+/// <see cref="WriteSnapshotAsync"/> and <see cref="RestoreSnapshotAsync"/> are called by the node's
+/// ServiceActor, one at a time, never concurrently with each other. <see cref="PrepareAsync"/> runs on
+/// the leader in the caller's context and may run concurrently with every other hook, and with itself:
+/// it must not read state that <see cref="Apply"/> mutates without its own synchronisation (the usual
+/// prepare only validates and stamps the request).
+/// </para>
+/// <para>
+/// Determinism: <see cref="Apply"/> must depend only on the service's state and the command — no clock,
+/// no randomness, no I/O whose result can differ between nodes. Put anything non-deterministic (a
+/// timestamp, an id) into the command in <see cref="PrepareAsync"/>, which runs once, on the leader.
+/// </para>
+/// </summary>
+public interface IService
+{
+    /// <summary>
+    /// The namespace of this service's commands; several services can share one log, each with its own
+    /// name. Letters, digits, '-', '_' and '.', 1 to 64 characters.
+    /// </summary>
+    string Namespace { get; }
+
+    /// <summary>
+    /// eosc's ProcessHandler: turns a client request into the command to replicate, or rejects it by
+    /// throwing <see cref="ServiceRejectedException"/> (the client gets its message; nothing is proposed).
+    /// Runs once, on the leader (or on a standalone node), before the command is proposed.
+    /// </summary>
+    ValueTask<byte[]> PrepareAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// eosc's CommitHandler: applies one committed command, on every node, in log order. The returned
+    /// bytes are the reply to the client that proposed it. Throwing is a bug in the service: the node
+    /// stops rather than diverge from the others.
+    /// </summary>
+    byte[] Apply(in ApplyContext context, ReadOnlySpan<byte> command);
+
+    /// <summary>Answers a read against the current state (after a ReadIndex barrier for linearizable reads).</summary>
+    byte[] Query(ReadOnlySpan<byte> query);
+
+    /// <summary>
+    /// Packs the whole current state into one command whose <see cref="Apply"/> recreates it: used when a
+    /// standalone node with data becomes the first member of a cluster.
+    /// </summary>
+    byte[] GetInit();
+
+    /// <summary>Writes the whole state to <paramref name="destination"/> (streamed: the state may be large).</summary>
+    ValueTask WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken);
+
+    /// <summary>Replaces the whole state with the content of <paramref name="source"/> (eosc's ResetSnap).</summary>
+    ValueTask RestoreSnapshotAsync(Stream source, CancellationToken cancellationToken);
+}
+
+/// <summary>Where the command being applied sits in the log.</summary>
+public readonly record struct ApplyContext(ulong Index, ulong Term);
+
+/// <summary>Thrown by <see cref="IService.PrepareAsync"/> to refuse a request; the message goes back to the client.</summary>
+public sealed class ServiceRejectedException : Exception
+{
+    public ServiceRejectedException(string message) : base(message) { }
+    public ServiceRejectedException(string message, Exception inner) : base(message, inner) { }
+}
