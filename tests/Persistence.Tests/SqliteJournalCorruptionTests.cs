@@ -171,13 +171,16 @@ public sealed class SqliteJournalCorruptionTests : IDisposable
         Assert.Equal(0, new FileInfo(Path).Length);
     }
 
-    [Fact]
-    public void A_truncated_database_file_is_refused()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(4096)]
+    [InlineData(1)]
+    public void A_truncated_database_file_is_refused(int cut)
     {
         Write(3000);
         using (var file = new FileStream(Path, FileMode.Open, FileAccess.ReadWrite))
-            file.SetLength(file.Length / 2);
-        AssertRefused("");
+            file.SetLength(cut == 2 ? file.Length / 2 : file.Length - cut);
+        Assert.Contains("truncated", AssertRefused("database").Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -227,5 +230,15 @@ public sealed class SqliteJournalCorruptionTests : IDisposable
         using var reopened = SqliteJournal.Open(Path);
         Assert.Equal(2ul, reopened.LastIndex);
         Assert.Equal(HardState.Empty, reopened.State.HardState);
+    }
+
+    [Fact]
+    public void Opening_in_a_missing_folder_creates_the_folder_and_an_empty_journal()
+    {
+        var nested = System.IO.Path.Combine(_folder.Path, "node-1", "data", "journal.db");
+        using var journal = SqliteJournal.Open(nested);
+        Assert.Equal(nested, journal.Path);
+        Assert.Equal(0ul, journal.LastIndex);
+        Assert.True(File.Exists(nested));
     }
 }
