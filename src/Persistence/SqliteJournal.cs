@@ -14,7 +14,10 @@ namespace RaftActors.Persistence;
 /// count and total length, that the log is contiguous from its base, and the checksums of the last
 /// <see cref="VerifiedTailEntries"/> entries (where a bad write would show first). Older entries and the
 /// snapshot payload are checked lazily, when read. A file that exists but is not a valid journal is
-/// refused with <see cref="JournalCorruptedException"/>; the journal never starts empty over it.
+/// refused with <see cref="JournalCorruptedException"/> and left as it is; the journal never starts empty
+/// over it. A truncated database file is refused (its header records more pages than it holds); a torn
+/// tail of the write-ahead log is not an error: SQLite recovers to the last whole transaction, which is
+/// exactly what the last <see cref="Save"/> that returned made durable.
 /// </para>
 /// <para>
 /// Snapshot payloads are stored in the same database as 1 MiB chunk rows, written in the same transaction
@@ -67,28 +70,36 @@ public sealed partial class SqliteJournal : IJournal
             _view.CheckRange(lo, hi);
             var result = new List<Entry>();
             if (lo == hi) return result;
-            var cmd = _sql.SelectRange;
-            cmd.Parameters[0].Value = (long)lo;
-            cmd.Parameters[1].Value = (long)hi;
-            using var reader = Execute(cmd);
-            ulong total = 0;
-            var full = false;
-            while (reader.Read())
+            try
             {
-                var e = ReadEntry(reader);
-                if (e.Index != lo + (ulong)result.Count) throw Corrupted($"entry {lo + (ulong)result.Count}", "missing from the log");
-                total += (ulong)e.Size;
-                if (result.Count > 0 && total > maxBytes)
-                {
-                    full = true;
-                    break;
-                }
-                result.Add(e);
+                ReadRange(lo, hi, maxBytes, result);
             }
-            // The range was checked against a contiguous log, so a short answer means rows vanished.
-            if (!full && result.Count != (int)(hi - lo)) throw Corrupted($"entry {lo + (ulong)result.Count}", "missing from the log");
+            catch (SqliteException ex)
+            {
+                throw ReadFailure($"entries {lo}..{hi - 1}", ex);
+            }
             return result;
         }
+    }
+
+    /// <summary>Reads <c>[lo, hi)</c> into <paramref name="result"/>, stopping at <paramref name="maxBytes"/> after the first entry.</summary>
+    private void ReadRange(ulong lo, ulong hi, ulong maxBytes, List<Entry> result)
+    {
+        var cmd = _sql.SelectRange;
+        cmd.Parameters[0].Value = (long)lo;
+        cmd.Parameters[1].Value = (long)hi;
+        using var reader = Execute(cmd);
+        ulong total = 0;
+        while (reader.Read())
+        {
+            var e = ReadEntry(reader);
+            if (e.Index != lo + (ulong)result.Count) throw Corrupted($"entry {lo + (ulong)result.Count}", "missing from the log");
+            total += (ulong)e.Size;
+            if (result.Count > 0 && total > maxBytes) return;
+            result.Add(e);
+        }
+        // The range was checked against a contiguous log, so a short answer means rows vanished.
+        if (result.Count != (int)(hi - lo)) throw Corrupted($"entry {lo + (ulong)result.Count}", "missing from the log");
     }
 
     public ulong Term(ulong index)
@@ -130,14 +141,21 @@ public sealed partial class SqliteJournal : IJournal
         lock (_gate)
         {
             CheckUsable();
-            var cmd = _sql.GetMeta;
-            cmd.Parameters[0].Value = key;
-            using var reader = Execute(cmd);
-            if (!reader.Read()) return null;
-            var value = reader.GetFieldValue<byte[]>(0);
-            if (SqliteRecords.KeyedCrc("meta:" + key, value) != (uint)reader.GetInt64(1))
-                throw Corrupted($"metadata '{key}'", "checksum mismatch");
-            return value;
+            try
+            {
+                var cmd = _sql.GetMeta;
+                cmd.Parameters[0].Value = key;
+                using var reader = Execute(cmd);
+                if (!reader.Read()) return null;
+                var value = reader.GetFieldValue<byte[]>(0);
+                if (SqliteRecords.KeyedCrc("meta:" + key, value) != (uint)reader.GetInt64(1))
+                    throw Corrupted($"metadata '{key}'", "checksum mismatch");
+                return value;
+            }
+            catch (SqliteException ex)
+            {
+                throw ReadFailure($"metadata '{key}'", ex);
+            }
         }
     }
 
@@ -156,11 +174,18 @@ public sealed partial class SqliteJournal : IJournal
 
     private ulong StoredTerm(ulong index)
     {
-        var cmd = _sql.SelectEntry;
-        cmd.Parameters[0].Value = (long)index;
-        using var reader = Execute(cmd);
-        if (!reader.Read()) throw Corrupted($"entry {index}", "missing from the log");
-        return ReadEntry(reader).Term;
+        try
+        {
+            var cmd = _sql.SelectEntry;
+            cmd.Parameters[0].Value = (long)index;
+            using var reader = Execute(cmd);
+            if (!reader.Read()) throw Corrupted($"entry {index}", "missing from the log");
+            return ReadEntry(reader).Term;
+        }
+        catch (SqliteException ex)
+        {
+            throw ReadFailure($"entry {index}", ex);
+        }
     }
 
     /// <summary>Reads a row of (idx, term, data, crc) and checks it.</summary>
@@ -198,6 +223,9 @@ public sealed partial class SqliteJournal : IJournal
         cmd.Transaction = _transaction;
         return cmd.ExecuteNonQuery();
     }
+
+    /// <summary>SQLite's own read errors, in the journal's terms: damaged pages are corruption, anything else an I/O failure.</summary>
+    private JournalException ReadFailure(string record, SqliteException ex) => OpenFailure(Path, record, ex);
 
     private JournalCorruptedException Corrupted(string record, string problem) => new(Path, record, problem);
 
