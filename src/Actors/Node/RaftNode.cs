@@ -1,0 +1,202 @@
+using Microsoft.Extensions.Logging;
+using RaftActors.Actors.Runtime;
+using RaftActors.Core;
+using RaftActors.Messages;
+using RaftActors.Persistence;
+
+namespace RaftActors.Actors;
+
+/// <summary>How fresh a read must be.</summary>
+public enum ReadConsistency
+{
+    /// <summary>Reflects every write acknowledged before the read began (ReadIndex, Raft thesis §6.4). The default.</summary>
+    Linearizable,
+    /// <summary>The local copy as it is now: fast, possibly behind the leader.</summary>
+    Stale,
+}
+
+/// <summary>Per-request settings: an exactly-once client session and a deadline.</summary>
+public sealed record RequestOptions
+{
+    /// <summary>A client's id (non-zero) for exactly-once sessions; 0 = no session.</summary>
+    public ulong ClientId { get; init; }
+
+    /// <summary>The client's request number, starting at 1 and growing; a retry repeats it and gets the first answer.</summary>
+    public ulong Sequence { get; init; }
+
+    /// <summary>Overrides <see cref="RaftNodeOptions.RequestTimeout"/>.</summary>
+    public TimeSpan? Timeout { get; init; }
+}
+
+/// <summary>
+/// A running Raft node embedded in the caller's process: its journal, its actors, its TCP listener.
+/// Every method is thread-safe. Requests to a follower are forwarded to the leader and answered with
+/// the leader's applied result.
+/// <code>
+/// await using var node = await RaftNode.StartAsync(new RaftNodeOptions { NodeId = 1, ListenAddress = "127.0.0.1:7001",
+///     DataDirectory = "data/1", ClusterId = "demo", Secret = "a-secret-of-16-bytes+" }, [new MyService()]);
+/// byte[] reply = await node.ProposeAsync("my-service", request);
+/// </code>
+/// </summary>
+public sealed partial class RaftNode : IAsyncDisposable
+{
+    private readonly RaftNodeOptions _options;
+    private readonly IReadOnlyDictionary<string, IService> _services;
+    private readonly NodeRuntime _runtime;
+    private readonly ILogger _log;
+    private int _stopped;
+
+    private RaftNode(RaftNodeOptions options, IReadOnlyDictionary<string, IService> services, NodeRuntime runtime, ILogger log)
+    {
+        _options = options;
+        _services = services;
+        _runtime = runtime;
+        _log = log;
+    }
+
+    public ulong NodeId => _options.NodeId;
+
+    /// <summary>The address peers reach this node at (the bound port when the options asked for port 0).</summary>
+    public string PeerAddress => _runtime.AdvertisedAddress;
+
+    /// <summary>The leader this node knows of, or 0.</summary>
+    public ulong Leader => _runtime.State.Leader;
+
+    public StateRole Role => _runtime.State.Role;
+
+    public bool IsLeader => _runtime.State.Role == StateRole.Leader;
+
+    /// <summary>Completes once the services have re-applied everything committed before the start.</summary>
+    public Task WhenRecovered => _runtime.Recovered;
+
+    /// <summary>Completes when the node stops; faults if it stopped itself (fail-stop after a journal failure).</summary>
+    public Task Completion => _runtime.Completion;
+
+    /// <summary>Raised for role, leader, membership and reachability changes, on a background thread, in order.</summary>
+    public event EventHandler<RaftEvent>? EventRaised
+    {
+        add => _runtime.Events.Handlers += value;
+        remove => _runtime.Events.Handlers -= value;
+    }
+
+    /// <summary>
+    /// Proposes <paramref name="request"/> to the service of <paramref name="ns"/>: the leader's prepare hook
+    /// turns it into a command, which is replicated, committed and applied on every node. Returns the applied
+    /// result. Fails with <see cref="RaftNodeException"/> saying why (no leader, rejected, overloaded, timeout...).
+    /// </summary>
+    public Task<byte[]> ProposeAsync(string ns, byte[] request, RequestOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ns);
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_services.ContainsKey(ns)) throw new RaftNodeException(RaftErrorCode.NotFound, $"no service has the namespace '{ns}'");
+        options ??= new RequestOptions();
+        if (options.ClientId != 0 && options.Sequence == 0)
+        {
+            throw new RaftNodeException(RaftErrorCode.BadRequest, "a request with a client id needs a sequence number starting at 1");
+        }
+        var forward = new ForwardRequest(0, ForwardOperation.Propose, ns, request, options.ClientId, options.Sequence, 0);
+        return RouteAsync(forward, options.Timeout, ProposeLocalAsync, cancellationToken);
+    }
+
+    /// <summary>Answers <paramref name="query"/> from the service of <paramref name="ns"/>, linearizably unless asked otherwise.</summary>
+    public async Task<byte[]> QueryAsync(string ns, byte[] query, ReadConsistency consistency = ReadConsistency.Linearizable,
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        if (!_services.ContainsKey(ns)) throw new RaftNodeException(RaftErrorCode.NotFound, $"no service has the namespace '{ns}'");
+        using var deadline = Deadline(timeout, cancellationToken);
+        var index = consistency == ReadConsistency.Linearizable ? await ReadBarrierAsync(deadline.Token).ConfigureAwait(false) : 0;
+        var completion = NewCompletion<byte[]>();
+        _runtime.ServiceActor.Tell(new ServiceQuery(ns, query, index, completion));
+        return await Await(completion.Task, "the read", deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Waits until this node's service has applied everything committed before the call (a linearizable read
+    /// barrier). Returns the index that was reached.
+    /// </summary>
+    public async Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var completion = NewCompletion<ulong>();
+            _runtime.RaftActor.Tell(new ReadIndexRequest(completion));
+            try
+            {
+                return await Await(completion.Task, "the read barrier", cancellationToken).ConfigureAwait(false);
+            }
+            catch (RaftNodeException ex) when (ex.Code is RaftErrorCode.NoLeader or RaftErrorCode.LeadershipLost)
+            {
+                await WaitForLeaderAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>The node's view of itself and of the members.</summary>
+    public async Task<NodeStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var completion = NewCompletion<NodeStatus>();
+        _runtime.RaftActor.Tell(new StatusRequest(completion));
+        using var deadline = Deadline(null, cancellationToken);
+        return await Await(completion.Task, "the status request", deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Hands leadership to <paramref name="target"/> (a voter); completes once it leads.</summary>
+    public Task TransferLeadershipAsync(ulong target, CancellationToken cancellationToken = default) =>
+        RouteAsync(new ForwardRequest(0, ForwardOperation.TransferLeadership, "", [], 0, 0, target), null, TransferLocalAsync, cancellationToken);
+
+    /// <summary>Stops the node. A leader first hands leadership to the most up-to-date voter, so the cluster does not wait for an election.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        if (IsLeader && !_runtime.Completion.IsCompleted)
+        {
+            await HandOverLeadershipAsync(cancellationToken).ConfigureAwait(false);
+        }
+        await _runtime.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task HandOverLeadershipAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var status = await GetStatusAsync(cancellationToken).ConfigureAwait(false);
+            var successor = status.Members.Where(m => m.IsVoter && m.NodeId != NodeId && m.Reachable != false)
+                .OrderByDescending(m => m.MatchIndex ?? 0).FirstOrDefault();
+            if (successor is null) return;
+            using var deadline = Deadline(_options.LeaderTransferTimeout, cancellationToken);
+            await TransferLocalAsync(new ForwardRequest(0, ForwardOperation.TransferLeadership, "", [], 0, 0, successor.NodeId), deadline.Token)
+                .ConfigureAwait(false);
+            NodeLog.HandedOver(_log, NodeId, successor.NodeId);
+        }
+        catch (Exception ex) when (ex is RaftNodeException or OperationCanceledException)
+        {
+            NodeLog.HandOverFailed(_log, NodeId, ex.Message);
+        }
+    }
+
+    private static TaskCompletionSource<T> NewCompletion<T>() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private CancellationTokenSource Deadline(TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout ?? _options.RequestTimeout);
+        return cts;
+    }
+
+    /// <summary>Awaits a request, turning an expired deadline into <see cref="RaftErrorCode.Timeout"/> and a dead node into Stopped.</summary>
+    private async Task<T> Await<T>(Task<T> task, string what, CancellationToken deadline)
+    {
+        try
+        {
+            return await task.WaitAsync(deadline).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested)
+        {
+            if (_runtime.Completion.IsCompleted) throw new RaftNodeException(RaftErrorCode.Stopped, $"node {NodeId} has stopped");
+            throw new RaftNodeException(RaftErrorCode.Timeout, $"{what} did not complete in time; it may still take effect");
+        }
+    }
+}

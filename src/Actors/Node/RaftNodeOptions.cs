@@ -1,0 +1,101 @@
+using RaftActors.Core;
+using RaftActors.Persistence;
+
+namespace RaftActors.Actors;
+
+/// <summary>
+/// Everything a node needs to start. Defaults follow the eosc raft package: 100 ms tick, election
+/// after 10 ticks, heartbeat every tick, 1 MiB per append message, 256 messages in flight, a snapshot
+/// every 10,000 applied entries keeping 10,000 entries for lagging followers.
+/// </summary>
+public sealed class RaftNodeOptions
+{
+    /// <summary>This node's id: non-zero and never reused by another node of the cluster.</summary>
+    public required ulong NodeId { get; init; }
+
+    /// <summary>Where peers connect to this node: <c>host:port</c> (port 0 picks a free one; see <see cref="RaftNode.PeerAddress"/>).</summary>
+    public required string ListenAddress { get; init; }
+
+    /// <summary>The address other nodes use to reach this one; defaults to the bound listen address.</summary>
+    public string? AdvertisedAddress { get; init; }
+
+    /// <summary>
+    /// The other founding members, id → address, used when the journal is empty: together with this node
+    /// they become the voters of a new cluster. Empty: this node starts alone (a one-voter cluster, eosc's
+    /// standalone mode). Also used to reach members whose address the log does not tell.
+    /// </summary>
+    public IReadOnlyDictionary<ulong, string> Peers { get; init; } = new Dictionary<ulong, string>();
+
+    /// <summary>
+    /// Start with no membership and wait to be added by an existing cluster (as a learner, then promoted)
+    /// instead of founding one. Ignored when the journal already holds state.
+    /// </summary>
+    public bool Join { get; init; }
+
+    /// <summary>The folder of the journal and snapshot files.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Names the cluster; peers of another cluster are refused during the handshake.</summary>
+    public required string ClusterId { get; init; }
+
+    /// <summary>The shared secret every member proves it knows (at least 16 bytes of UTF-8). Never sent on the wire.</summary>
+    public required string Secret { get; init; }
+
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    public int ElectionTicks { get; init; } = 10;
+    public int HeartbeatTicks { get; init; } = 1;
+    public ulong MaxSizePerMessage { get; init; } = 1024 * 1024;
+    public int MaxInflightMessages { get; init; } = 256;
+
+    /// <summary>Leader refuses proposals (Overloaded) while this many payload bytes are uncommitted.</summary>
+    public ulong MaxUncommittedBytes { get; init; } = 64 * 1024 * 1024;
+
+    public bool PreVote { get; init; } = true;
+    public bool CheckQuorum { get; init; } = true;
+
+    /// <summary>Serve linearizable reads from the leader lease instead of a heartbeat round (faster; assumes bounded clock drift).</summary>
+    public bool LeaseBasedReads { get; init; }
+
+    public ulong SnapshotEvery { get; init; } = 10_000;
+    public ulong KeepEntriesAfterSnapshot { get; init; } = 10_000;
+
+    /// <summary>How long a request waits for its outcome before failing with <see cref="RaftErrorCode.Timeout"/>.</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a graceful stop of the leader waits for the transfer of leadership.</summary>
+    public TimeSpan LeaderTransferTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Opens the journal; defaults to SQLite at <c>DataDirectory/journal.db</c>.</summary>
+    public Func<RaftNodeOptions, IJournal>? JournalFactory { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Checks every value and says what to fix; <see cref="RaftNode.StartAsync"/> calls it.</summary>
+    public void Validate()
+    {
+        if (NodeId == 0) throw new ArgumentException("NodeId must not be 0", nameof(NodeId));
+        if (string.IsNullOrWhiteSpace(ListenAddress)) throw new ArgumentException("ListenAddress is required (host:port)", nameof(ListenAddress));
+        if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("DataDirectory is required", nameof(DataDirectory));
+        if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("ClusterId is required", nameof(ClusterId));
+        if (System.Text.Encoding.UTF8.GetByteCount(Secret ?? "") < 16) throw new ArgumentException("Secret must be at least 16 bytes", nameof(Secret));
+        if (TickInterval <= TimeSpan.Zero) throw new ArgumentException("TickInterval must be positive", nameof(TickInterval));
+        if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentException("RequestTimeout must be positive", nameof(RequestTimeout));
+        if (Peers.ContainsKey(NodeId)) throw new ArgumentException($"Peers must not contain this node's own id {NodeId}", nameof(Peers));
+        if (Peers.Keys.Any(id => id == 0)) throw new ArgumentException("Peers must not contain node id 0", nameof(Peers));
+        if (KeepEntriesAfterSnapshot > 0 && SnapshotEvery == 0) throw new ArgumentException("SnapshotEvery must be positive", nameof(SnapshotEvery));
+        ToRaftConfig(new Core.Storage.MemoryStorage(), 0).Validate();
+    }
+
+    internal RaftConfig ToRaftConfig(Core.Storage.IRaftStorage storage, ulong applied, IRaftLogger? logger = null) => new()
+    {
+        Id = NodeId, Storage = storage, Applied = applied, ElectionTick = ElectionTicks, HeartbeatTick = HeartbeatTicks,
+        MaxSizePerMsg = MaxSizePerMessage, MaxInflightMsgs = MaxInflightMessages, MaxUncommittedEntriesSize = MaxUncommittedBytes,
+        PreVote = PreVote, CheckQuorum = CheckQuorum,
+        ReadOnlyOption = LeaseBasedReads ? ReadOnlyOption.LeaseBased : ReadOnlyOption.Safe,
+        // The runtime forwards client requests itself (so the prepare hook runs on the leader).
+        DisableProposalForwarding = true,
+        CheckInvariants = true,
+        RandomSeed = (ulong)Random.Shared.NextInt64(1, long.MaxValue),
+        Logger = logger ?? NullRaftLogger.Instance,
+    };
+}

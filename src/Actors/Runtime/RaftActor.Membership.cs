@@ -1,0 +1,188 @@
+using System.Text;
+using RaftActors.Core;
+using RaftActors.Messages;
+using RaftActors.Persistence;
+
+namespace RaftActors.Actors.Runtime;
+
+internal sealed partial class RaftActor
+{
+    private const string MembersMetaKey = "members";
+
+    // Every node this node knows an address for: founding peers, members added through the log.
+    private readonly SortedDictionary<ulong, string> _addresses = [];
+    private readonly Dictionary<ulong, bool> _reachable = [];
+    private readonly Dictionary<ulong, TaskCompletionSource<ConfState>> _membershipWaiters = [];
+    private readonly Dictionary<ulong, ulong> _membershipAt = [];
+
+    private void LoadMembers()
+    {
+        foreach (var (id, address) in _settings.Options.Peers) _addresses[id] = address;
+        if (_storage.Journal.GetMeta(MembersMetaKey) is { } stored)
+        {
+            foreach (var line in Encoding.UTF8.GetString(stored).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var eq = line.IndexOf('=', StringComparison.Ordinal);
+                if (eq > 0 && ulong.TryParse(line.AsSpan(0, eq), out var id)) _addresses[id] = line[(eq + 1)..];
+            }
+        }
+        _settings.Peers.SetPeers(PeerAddresses());
+    }
+
+    private Dictionary<ulong, string> PeerAddresses() => _addresses.Where(p => p.Key != _id).ToDictionary(p => p.Key, p => p.Value);
+
+    private void SaveMembers()
+    {
+        var text = string.Join('\n', _addresses.Select(p => $"{p.Key}={p.Value}"));
+        try
+        {
+            _storage.Journal.SetMeta(MembersMetaKey, Encoding.UTF8.GetBytes(text));
+        }
+        catch (JournalException ex)
+        {
+            throw new ActorFailStopException($"node {_id}: could not store the membership addresses: {ex.Message}", ex);
+        }
+        _settings.Peers.SetPeers(PeerAddresses());
+    }
+
+    private void OnMembershipChange(ProposeMembershipChange request)
+    {
+        if (_node.Role != StateRole.Leader)
+        {
+            request.Completion.TrySetException(NotLeader());
+            return;
+        }
+        var result = _node.ProposeConfChange(request.Change);
+        if (result != ProposeResult.Accepted)
+        {
+            request.Completion.TrySetException(Refused(result));
+            return;
+        }
+        _membershipWaiters[request.RequestId] = request.Completion;
+        _membershipAt[_node.LastIndex] = request.RequestId;
+    }
+
+    /// <summary>Applies a committed membership entry to the core and to the address book.</summary>
+    private ConfState ApplyMembership(Entry entry)
+    {
+        var change = RaftCodec.DecodeConfChange(entry.Data);
+        var context = MembershipContext.Decode(change.Context);
+        var before = _node.ConfState;
+        ConfState after;
+        try
+        {
+            after = _node.ApplyConfChange(change);
+        }
+        catch (Core.Membership.MembershipChangeException ex)
+        {
+            // The core accepted it into the log, so every node refuses it alike: it stays a no-op.
+            FailMembershipWaiter(entry.Index, context, ex.Message);
+            return before;
+        }
+        var changed = false;
+        foreach (var single in change.Changes)
+        {
+            switch (single.Type)
+            {
+                case ConfChangeType.AddVoter or ConfChangeType.AddLearner when context.Address.Length > 0:
+                    changed |= !_addresses.TryGetValue(single.NodeId, out var old) || old != context.Address;
+                    _addresses[single.NodeId] = context.Address;
+                    _state.Raise(new MemberAdded(_id, single.NodeId, context.Address, single.Type == ConfChangeType.AddVoter));
+                    break;
+                case ConfChangeType.RemoveNode:
+                    changed |= _addresses.Remove(single.NodeId);
+                    _state.Raise(new MemberRemoved(_id, single.NodeId));
+                    break;
+            }
+        }
+        if (changed) SaveMembers();
+        OnMembershipApplied(after);
+        if (_membershipAt.Remove(entry.Index, out var requestId) && requestId == context.RequestId
+            && _membershipWaiters.Remove(requestId, out var waiter))
+        {
+            waiter.TrySetResult(after);
+        }
+        else if (requestId != 0 && requestId != context.RequestId)
+        {
+            FailReplacedMembership(requestId);
+        }
+        return after;
+    }
+
+    private void FailMembershipWaiter(ulong index, MembershipContext context, string why)
+    {
+        _membershipAt.Remove(index);
+        if (_membershipWaiters.Remove(context.RequestId, out var waiter))
+        {
+            waiter.TrySetException(new RaftNodeException(RaftErrorCode.MembershipChangeRefused, why));
+        }
+    }
+
+    private void FailReplacedMembership(ulong requestId)
+    {
+        if (_membershipWaiters.Remove(requestId, out var waiter))
+        {
+            waiter.TrySetException(new RaftNodeException(RaftErrorCode.LeadershipLost, "leadership changed before the membership change committed"));
+        }
+    }
+
+    /// <summary>After any change of membership: log it, and campaign at once if this node is the only voter.</summary>
+    private void OnMembershipApplied(ConfState config)
+    {
+        RaftActorLog.MembershipChanged(_log, _id, config);
+        if (config.Voters.Count == 1 && config.Voters[0] == _id && !config.IsJoint && _node.Role != StateRole.Leader)
+        {
+            Self.Tell(CampaignNow.Instance);
+        }
+    }
+
+    private NodeStatus BuildStatus()
+    {
+        var status = _node.Status();
+        var config = status.Config;
+        var members = config.Voters.Concat(config.Learners).Concat(config.VotersOutgoing).Distinct().Order()
+            .Select(id => new MemberStatus(
+                id,
+                _addresses.GetValueOrDefault(id, id == _id ? _settings.Options.AdvertisedAddress ?? _settings.Options.ListenAddress : ""),
+                config.Voters.Contains(id) || config.VotersOutgoing.Contains(id),
+                status.Progress.TryGetValue(id, out var pr) ? pr.Match : null,
+                id == _id ? true : _reachable.TryGetValue(id, out var r) ? r : null))
+            .ToArray();
+        return new NodeStatus
+        {
+            NodeId = _id, Role = status.SoftState.Role, Term = status.HardState.Term, Leader = status.SoftState.Leader,
+            CommitIndex = status.HardState.Commit, AppliedIndex = status.Applied, LastIndex = status.LastIndex, Members = members,
+        };
+    }
+
+    /// <summary>Stores a snapshot the ServiceActor wrote, then compacts the log behind it.</summary>
+    private void OnServiceSnapshot(ServiceSnapshotTaken taken)
+    {
+        var meta = taken.Metadata;
+        try
+        {
+            if (meta.Index <= _storage.Journal.State.Snapshot.Index) return;
+            long bytes;
+            using (var payload = File.OpenRead(taken.PayloadPath))
+            {
+                bytes = payload.Length;
+                _storage.Save(JournalBatch.Empty.WithSnapshot(meta, payload));
+            }
+            var keep = _settings.Options.KeepEntriesAfterSnapshot;
+            var compactTo = meta.Index > keep ? meta.Index - keep : 0;
+            if (compactTo >= _storage.FirstIndex()) _storage.Compact(compactTo);
+            RaftActorLog.SnapshotStored(_log, _id, meta.Index, bytes, compactTo);
+            _state.Raise(new SnapshotStored(_id, meta.Index, bytes));
+        }
+        catch (Exception ex) when (ex is JournalException or IOException)
+        {
+            RaftActorLog.JournalFailed(_log, _id, ex);
+            _state.Raise(new NodeFailed(_id, $"storing a snapshot failed: {ex.Message}"));
+            throw new ActorFailStopException($"node {_id}: storing a snapshot failed, so the node stops: {ex.Message}", ex);
+        }
+        finally
+        {
+            TryDelete(taken.PayloadPath);
+        }
+    }
+}
