@@ -1,5 +1,4 @@
 using RaftActors.Core;
-using RaftActors.Core.Storage;
 using RaftActors.Messages;
 
 namespace RaftActors.TestKit.Simulation;
@@ -11,12 +10,13 @@ public sealed class SafetyViolationException(string message) : Exception(message
 /// Watches a simulated cluster and throws as soon as a safety property breaks:
 /// Election Safety (one leader per term), State Machine Safety (one entry per committed or applied index),
 /// Leader Completeness (a leader holds every entry committed before its term), commit indexes never
-/// decrease, and — on demand — Log Matching across all nodes.
+/// decrease, and — on demand — Log Matching across all nodes (equal terms at an index mean equal entries and
+/// equal prefixes) and that every entry applied anywhere reached every member (<see cref="CheckAppliedEverywhere"/>).
 /// </summary>
 public sealed class SafetyChecker
 {
     private readonly Dictionary<ulong, ulong> _leaderOfTerm = [];
-    private readonly Dictionary<ulong, (ulong Term, byte[] Data)> _committed = [];
+    private readonly Dictionary<ulong, (ulong Term, EntryType Type, byte[] Data)> _committed = [];
     private readonly Dictionary<ulong, ulong> _commitOf = [];
     private readonly Dictionary<ulong, ulong> _checkedCommitOf = [];
     private readonly HashSet<(ulong Node, ulong Term)> _completenessChecked = [];
@@ -26,6 +26,9 @@ public sealed class SafetyChecker
     public int LeadersElected => _leaderOfTerm.Count;
 
     public IReadOnlyDictionary<ulong, ulong> LeaderOfTerm => _leaderOfTerm;
+
+    /// <summary>The highest commit index any node has persisted: every index up to it is committed.</summary>
+    public ulong HighestCommitIndex { get; private set; }
 
     internal void OnRole(SimulatedNode node, SoftState soft, ulong term)
     {
@@ -46,6 +49,7 @@ public sealed class SafetyChecker
             throw new SafetyViolationException($"node {node.Id}: commit index went back from {before} to {commit}");
         }
         _commitOf[node.Id] = commit;
+        HighestCommitIndex = Math.Max(HighestCommitIndex, commit);
     }
 
     internal void OnRestart(SimulatedNode node) => _checkedCommitOf.Remove(node.Id);
@@ -53,21 +57,21 @@ public sealed class SafetyChecker
     internal void OnApply(SimulatedNode node, Entry entry, int seed)
     {
         Checks++;
-        Record(entry.Index, entry.Term, entry.Data, $"node {node.Id} applied", seed);
+        Record(entry, $"node {node.Id} applied", seed);
     }
 
-    private void Record(ulong index, ulong term, byte[] data, string who, int seed)
+    private void Record(Entry entry, string who, int seed)
     {
-        if (_committed.TryGetValue(index, out var known))
+        if (_committed.TryGetValue(entry.Index, out var known))
         {
-            if (known.Term != term || !known.Data.AsSpan().SequenceEqual(data))
+            if (known.Term != entry.Term || known.Type != entry.Type || !known.Data.AsSpan().SequenceEqual(entry.Data))
             {
                 throw new SafetyViolationException(
-                    $"seed {seed}: state machine safety: {who} entry {term}/{index} but {known.Term}/{index} was committed there");
+                    $"seed {seed}: state machine safety: {who} entry {entry.Term}/{entry.Index} but a different {known.Term}/{entry.Index} was committed there");
             }
             return;
         }
-        _committed[index] = (term, data);
+        _committed[entry.Index] = (entry.Term, entry.Type, entry.Data);
     }
 
     internal void AfterReady(SimulatedNode node, SimulatedCluster cluster)
@@ -77,8 +81,7 @@ public sealed class SafetyChecker
         var from = Math.Max(_checkedCommitOf.GetValueOrDefault(node.Id), node.Storage.FirstIndex() - 1) + 1;
         for (var i = from; i <= raft.CommitIndex; i++)
         {
-            var e = node.Storage.Entries(i, i + 1, ulong.MaxValue)[0];
-            Record(e.Index, e.Term, e.Data, $"node {node.Id} committed", cluster.Seed);
+            Record(node.Storage.Entries(i, i + 1, ulong.MaxValue)[0], $"node {node.Id} committed", cluster.Seed);
         }
         _checkedCommitOf[node.Id] = Math.Max(raft.CommitIndex, _checkedCommitOf.GetValueOrDefault(node.Id));
         if (raft.Role == StateRole.Leader && _completenessChecked.Add((node.Id, raft.Term))) CheckLeaderCompleteness(node, cluster.Seed);
@@ -89,7 +92,7 @@ public sealed class SafetyChecker
         Checks++;
         var first = leader.Storage.FirstIndex();
         var last = leader.Storage.LastIndex();
-        foreach (var (index, (term, _)) in _committed)
+        foreach (var (index, (term, _, _)) in _committed)
         {
             if (index < first) continue;
             if (index > last)
@@ -105,36 +108,80 @@ public sealed class SafetyChecker
     }
 
     /// <summary>
-    /// Log Matching: if two logs hold an entry with the same index and term, the logs are identical up to
-    /// that index. Checked pairwise over what both still hold (compacted prefixes are committed and were
-    /// checked when they were applied).
+    /// Log Matching: if two logs hold an entry with the same index and term, the entries are identical
+    /// (type and data) and so are the logs up to that index. Checked pairwise over what both still hold
+    /// (compacted prefixes are committed and were checked when they were applied).
     /// </summary>
     public void CheckLogMatching(SimulatedCluster cluster)
     {
-        var nodes = cluster.Nodes.Values.ToArray();
-        for (var a = 0; a < nodes.Length; a++)
+        var logs = cluster.Nodes.Values.Select(n => (n.Id, First: n.Storage.FirstIndex(), Entries: n.LogEntries())).ToArray();
+        for (var a = 0; a < logs.Length; a++)
         {
-            for (var b = a + 1; b < nodes.Length; b++) CheckPair(nodes[a], nodes[b], cluster.Seed);
+            for (var b = a + 1; b < logs.Length; b++) CheckPair(logs[a], logs[b], cluster.Seed);
         }
     }
 
-    private void CheckPair(SimulatedNode x, SimulatedNode y, int seed)
+    private void CheckPair((ulong Id, ulong First, IReadOnlyList<Entry> Entries) x, (ulong Id, ulong First, IReadOnlyList<Entry> Entries) y, int seed)
     {
         Checks++;
-        var lo = Math.Max(x.Storage.FirstIndex(), y.Storage.FirstIndex());
-        var hi = Math.Min(x.Storage.LastIndex(), y.Storage.LastIndex());
+        var lo = Math.Max(x.First, y.First);
+        var hi = Math.Min(x.First + (ulong)x.Entries.Count, y.First + (ulong)y.Entries.Count);
         var matched = false;
-        for (var i = hi; i >= lo && i > 0; i--)
+        for (var i = hi; i > lo;)
         {
-            var tx = TermAt(x.Storage, i);
-            var ty = TermAt(y.Storage, i);
-            if (tx == ty && !matched) matched = true;
-            if (matched && tx != ty)
+            i--;
+            var ex = x.Entries[(int)(i - x.First)];
+            var ey = y.Entries[(int)(i - y.First)];
+            if (ex.Term == ey.Term)
             {
-                throw new SafetyViolationException($"seed {seed}: log matching: nodes {x.Id} and {y.Id} agree above index {i} but differ at it ({tx} vs {ty})");
+                matched = true;
+                if (ex.Type != ey.Type || !ex.Data.AsSpan().SequenceEqual(ey.Data))
+                {
+                    throw new SafetyViolationException($"seed {seed}: log matching: nodes {x.Id} and {y.Id} hold different entries {ex.Term}/{i}");
+                }
+            }
+            else if (matched)
+            {
+                throw new SafetyViolationException($"seed {seed}: log matching: nodes {x.Id} and {y.Id} agree above index {i} but differ at it ({ex.Term} vs {ey.Term})");
             }
         }
     }
 
-    private static ulong TermAt(MemoryStorage storage, ulong index) => storage.Term(index);
+    /// <summary>
+    /// After healing: every entry seen committed or applied anywhere (an acknowledged proposal) was applied by
+    /// every member in <paramref name="members"/>, which all applied the same history. When the recorded entries
+    /// are contiguous, each member's history hash must equal the hash of replaying them.
+    /// </summary>
+    public void CheckAppliedEverywhere(SimulatedCluster cluster, IReadOnlyCollection<ulong> members)
+    {
+        Checks++;
+        var highest = _committed.Count == 0 ? 0 : _committed.Keys.Max();
+        var expected = ReplayHash(highest);
+        foreach (var id in members)
+        {
+            var node = cluster[id];
+            if (!node.IsUp) throw new SafetyViolationException($"seed {cluster.Seed}: member {id} is down after healing");
+            if (node.Service.AppliedIndex < highest)
+            {
+                throw new SafetyViolationException($"seed {cluster.Seed}: node {id} applied up to {node.Service.AppliedIndex} but index {highest} was applied elsewhere");
+            }
+            if (expected is { } hash && node.Service.AppliedIndex == highest && node.Service.HistoryHash != hash)
+            {
+                throw new SafetyViolationException($"seed {cluster.Seed}: node {id} applied a history that differs from the entries committed up to {highest}");
+            }
+        }
+    }
+
+    /// <summary>The history hash of applying the recorded entries 1..<paramref name="upTo"/>; null when one is unknown.</summary>
+    private ulong? ReplayHash(ulong upTo)
+    {
+        var replay = new KeyValueStateMachine();
+        for (var i = 1UL; i <= upTo; i++)
+        {
+            if (!_committed.TryGetValue(i, out var e)) return null;
+            if (e.Type == EntryType.Normal) replay.Apply(i, e.Data);
+            else replay.Skip(i);
+        }
+        return replay.HistoryHash;
+    }
 }

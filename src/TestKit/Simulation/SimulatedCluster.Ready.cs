@@ -71,6 +71,7 @@ public sealed partial class SimulatedCluster
     private void Send(RaftMessage message)
     {
         MessagesSent[message.Type] = MessagesSent.GetValueOrDefault(message.Type) + 1;
+        OnMessageSent?.Invoke(message);
         // Exercise the codec on every message, as the wire would.
         Network.Send(RaftCodec.DecodeMessage(RaftCodec.Encode(message)), Now);
     }

@@ -47,6 +47,9 @@ public sealed partial class SimulatedCluster
     /// <summary>Messages put on the network, by type (for bounds on message counts).</summary>
     public Dictionary<MessageType, long> MessagesSent { get; } = [];
 
+    /// <summary>When set, sees every message a node puts on the network (before drops), for counting and scripts.</summary>
+    public Action<RaftMessage>? OnMessageSent { get; set; }
+
     /// <summary>When set, receives one line per notable event (role changes, deliveries are not traced).</summary>
     public Action<string>? Trace { get; set; }
 
@@ -58,7 +61,19 @@ public sealed partial class SimulatedCluster
     public void AddNodes(int count)
     {
         var ids = Enumerable.Range(1, count).Select(i => (ulong)i).ToArray();
-        foreach (var id in ids) AddNode(id, new ConfState(ids));
+        if (!Options.BootstrapInLog)
+        {
+            foreach (var id in ids) AddNode(id, new ConfState(ids));
+            return;
+        }
+        foreach (var id in ids)
+        {
+            if (_nodes.ContainsKey(id)) throw new ArgumentException($"node {id} exists already", nameof(count));
+            var storage = new MemoryStorage();
+            storage.Append(ids.Select((voter, i) => new Entry(1, (ulong)i + 1, EntryType.ConfChange, RaftCodec.Encode(ConfChange.AddVoter(voter)))).ToArray());
+            storage.SetHardState(new HardState(1, 0, (ulong)ids.Length));
+            _nodes[id] = new SimulatedNode(id, storage, Configure);
+        }
     }
 
     /// <summary>

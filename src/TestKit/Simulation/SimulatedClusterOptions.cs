@@ -21,6 +21,14 @@ public sealed record SimulatedClusterOptions
     /// <summary>Entries kept behind a snapshot for slow followers.</summary>
     public ulong KeepEntriesAfterSnapshot { get; init; }
 
+    /// <summary>
+    /// Write the founding membership of <see cref="SimulatedCluster.AddNodes"/> into the log as committed
+    /// AddVoter entries at term 1 (etcd's Bootstrap, and what the runtime's journal does) instead of into an
+    /// initial snapshot at index 0. Needed when nodes join later: a leader never sends the index-0
+    /// configuration, so a joiner replaying the log from index 1 would otherwise never learn the founders.
+    /// </summary>
+    public bool BootstrapInLog { get; init; }
+
     /// <summary>Check the core's invariants after every step.</summary>
     public bool CheckInvariants { get; init; } = true;
 
