@@ -9,6 +9,7 @@ internal enum FrameKind : byte
     SnapshotBegin = 2,
     SnapshotChunk = 3,
     SnapshotAbort = 4,
+    Forward = 5,
 }
 
 /// <summary>One decoded frame. The closed set of shapes the receive loop switches over.</summary>
@@ -23,3 +24,9 @@ internal sealed record SnapshotBeginFrame(ulong SnapshotId, RaftMessage Message)
 internal sealed record SnapshotChunkFrame(ulong SnapshotId, long Offset, bool Last, ReadOnlyMemory<byte> Data) : Frame;
 
 internal sealed record SnapshotAbortFrame(ulong SnapshotId) : Frame;
+
+/// <summary>
+/// An opaque application payload (the node's request forwarding). <paramref name="Payload"/> points into the
+/// pooled frame buffer and is valid only until the frame is released.
+/// </summary>
+internal sealed record ForwardFrame(ReadOnlyMemory<byte> Payload) : Frame;

@@ -12,6 +12,7 @@ namespace RaftActors.Actors.Transport;
 /// SnapshotBegin (2) id:u64 RaftCodec-message                        a Snapshot message whose Snapshot.Data is empty
 /// SnapshotChunk (3) id:u64 offset:u64 last:u8 data                  chunks of one snapshot in order, offset = bytes before
 /// SnapshotAbort (4) id:u64                                          the sender gave up on that snapshot
+/// Forward       (5) data                                            an opaque application payload, possibly empty
 /// </code>
 /// Decoding treats the bytes as hostile: every malformed input gives a <see cref="TransportException"/>
 /// with the reason, never another exception and never a partial result.
@@ -101,6 +102,17 @@ internal static class FrameCodec
         EndFrame(writer);
     }
 
+    /// <summary>Payload bytes of a forward frame that are not application data: the kind.</summary>
+    public const int ForwardOverhead = 1;
+
+    public static void WriteForward(PooledBufferWriter writer, ReadOnlySpan<byte> data)
+    {
+        BeginFrame(writer, FrameKind.Forward);
+        data.CopyTo(writer.GetSpan(data.Length));
+        writer.Advance(data.Length);
+        EndFrame(writer);
+    }
+
     /// <summary>Checks a header; returns the payload length that follows it.</summary>
     public static int ReadHeader(ReadOnlySpan<byte> header, int maxFrameSize, out uint crc)
     {
@@ -134,6 +146,7 @@ internal static class FrameCodec
             FrameKind.SnapshotBegin => DecodeSnapshotBegin(body.Span),
             FrameKind.SnapshotChunk => DecodeChunk(body),
             FrameKind.SnapshotAbort => DecodeAbort(body.Span),
+            FrameKind.Forward => new ForwardFrame(body),
             var kind => throw new TransportException($"unknown frame kind {(byte)kind}"),
         };
     }

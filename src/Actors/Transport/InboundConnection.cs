@@ -142,6 +142,7 @@ internal sealed class InboundConnection
         SnapshotBeginFrame begin => snapshot.BeginAsync(begin, _cts.Token),
         SnapshotChunkFrame chunk => snapshot.WriteAsync(chunk, _cts.Token),
         SnapshotAbortFrame abort => snapshot.AbortAsync(abort),
+        ForwardFrame forward => DeliverForwardAsync(forward.Payload),
         _ => throw new TransportException($"unexpected frame {frame.GetType().Name}"),
     };
 
@@ -149,6 +150,14 @@ internal sealed class InboundConnection
     {
         foreach (var message in messages) CheckMessage(message, _peer, _listener.Options.NodeId);
         return _listener.OnMessages(_peer, messages, _cts.Token);
+    }
+
+    private ValueTask DeliverForwardAsync(ReadOnlyMemory<byte> payload)
+    {
+        if (_listener.OnForward is { } onForward) return onForward(_peer, payload, _cts.Token);
+        // A node that does not forward requests ignores them; the caller's deadline reports the failure.
+        Log.Log(TransportLogLevel.Debug, $"dropped a {payload.Length}-byte forward payload from node {_peer}: no forward handler");
+        return ValueTask.CompletedTask;
     }
 
     /// <summary>A message must come from the node that authenticated, be addressed here and not be one a node only makes for itself.</summary>

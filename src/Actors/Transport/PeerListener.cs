@@ -26,9 +26,16 @@ public sealed class PeerListener : IAsyncDisposable
     /// Receives each batch with the authenticated sender id. Every message has been checked: From is that
     /// sender, To is this node, and the type is not local. An exception disconnects that peer.
     /// </param>
+    /// <param name="onForward">
+    /// Receives each forward payload (<see cref="PeerSender.SendForward"/>) with the authenticated sender id, in
+    /// order with that sender's batches. The memory points into the connection's frame buffer and is valid only
+    /// until the returned task completes: copy what must outlive it. An exception disconnects that peer. When
+    /// null, forward frames are dropped (logged at debug level).
+    /// </param>
     public PeerListener(TransportOptions options, IPEndPoint endPoint,
         Func<ulong, IReadOnlyList<RaftMessage>, CancellationToken, ValueTask> onMessages,
-        ISnapshotSink snapshots, ITransportLog? log = null, TimeProvider? timeProvider = null)
+        ISnapshotSink snapshots, ITransportLog? log = null, TimeProvider? timeProvider = null,
+        Func<ulong, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? onForward = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(endPoint);
@@ -36,6 +43,7 @@ public sealed class PeerListener : IAsyncDisposable
         Options = options;
         OnMessages = onMessages ?? throw new ArgumentNullException(nameof(onMessages));
         Snapshots = snapshots ?? throw new ArgumentNullException(nameof(snapshots));
+        OnForward = onForward;
         Log = log ?? NullTransportLog.Instance;
         Time = timeProvider ?? TimeProvider.System;
         _handshakeSlots = new SemaphoreSlim(options.MaxPendingHandshakes, options.MaxPendingHandshakes);
@@ -49,6 +57,7 @@ public sealed class PeerListener : IAsyncDisposable
     internal TransportOptions Options { get; }
     internal Func<ulong, IReadOnlyList<RaftMessage>, CancellationToken, ValueTask> OnMessages { get; }
     internal ISnapshotSink Snapshots { get; }
+    internal Func<ulong, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? OnForward { get; }
     internal ITransportLog Log { get; }
     internal TimeProvider Time { get; }
     internal CancellationToken Stopping => _stop.Token;

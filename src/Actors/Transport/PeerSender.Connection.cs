@@ -6,7 +6,7 @@ namespace RaftActors.Actors.Transport;
 
 public sealed partial class PeerSender
 {
-    private RaftMessage? _carry;
+    private Outbound? _carry;
     private Task<bool>? _messageWait;
     private Task<bool>? _snapshotWait;
 
@@ -149,22 +149,45 @@ public sealed partial class PeerSender
     {
         while (_carry is not null || _queue.Reader.TryPeek(out _))
         {
-            var count = BuildBatch(writer);
+            var count = BuildFrame(writer);
             if (count == 0) continue;
             await stream.WriteAsync(writer.WrittenMemory, cancellationToken).ConfigureAwait(false);
             writer.Reset(KeepCapacity);
-            Interlocked.Increment(ref _framesSent);
-            Interlocked.Add(ref _messagesSent, count);
+            if (count < 0)
+            {
+                Interlocked.Increment(ref _forwardsSent);
+            }
+            else
+            {
+                Interlocked.Increment(ref _framesSent);
+                Interlocked.Add(ref _messagesSent, count);
+            }
             Volatile.Write(ref _overflowing, 0);
         }
     }
 
-    private int BuildBatch(PooledBufferWriter writer)
+    /// <summary>
+    /// Builds the next frame from the queue: a batch of consecutive messages (returns their count) or, when a
+    /// forward payload is next, a Forward frame (returns -1). A forward ends the batch before it, so messages
+    /// and forwards leave in the order they were queued. Returns 0 when everything taken was dropped.
+    /// </summary>
+    private int BuildFrame(PooledBufferWriter writer)
     {
         FrameCodec.BeginBatch(writer);
         var count = 0;
-        while (TakeNext(out var message))
+        while (TakeNext(out var item))
         {
+            if (item.Forward is { } forward)
+            {
+                if (count > 0)
+                {
+                    _carry = item;
+                    break;
+                }
+                FrameCodec.WriteForward(writer, forward);
+                return -1;
+            }
+            var message = item.Message!;
             var before = writer.WrittenCount;
             FrameCodec.AppendMessage(writer, message);
             if (FrameCodec.PayloadLength(writer) <= _options.MaxFrameSize)
@@ -175,7 +198,7 @@ public sealed partial class PeerSender
             writer.Truncate(before);
             if (count > 0)
             {
-                _carry = message;
+                _carry = item;
                 break;
             }
             // Alone it cannot fit any frame; Raft's message size limit should prevent this, so it is a loud drop.
@@ -185,14 +208,14 @@ public sealed partial class PeerSender
         return count;
     }
 
-    private bool TakeNext(out RaftMessage message)
+    private bool TakeNext(out Outbound item)
     {
-        if (_carry is not null)
+        if (_carry is { } carried)
         {
-            (message, _carry) = (_carry, null);
+            (item, _carry) = (carried, null);
             return true;
         }
-        return _queue.Reader.TryRead(out message!);
+        return _queue.Reader.TryRead(out item);
     }
 
     /// <summary>Messages queued for a peer that cannot be reached would only be stale when it comes back.</summary>

@@ -17,7 +17,7 @@ public sealed partial class PeerSender : IAsyncDisposable
     private readonly Action<ulong, bool> _onReachabilityChanged;
     private readonly ITransportLog _log;
     private readonly TimeProvider _time;
-    private readonly Channel<RaftMessage> _queue;
+    private readonly Channel<Outbound> _queue;
     private readonly Channel<SnapshotRequest> _snapshots = Channel.CreateUnbounded<SnapshotRequest>();
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
@@ -29,6 +29,7 @@ public sealed partial class PeerSender : IAsyncDisposable
     private long _framesSent;
     private long _dropped;
     private long _snapshotsSent;
+    private long _forwardsSent;
 
     /// <param name="onReachabilityChanged">
     /// Called with (peer id, reachable) on every change: true once a handshake succeeds, false when a connection
@@ -47,7 +48,7 @@ public sealed partial class PeerSender : IAsyncDisposable
         _onReachabilityChanged = onReachabilityChanged ?? throw new ArgumentNullException(nameof(onReachabilityChanged));
         _log = log ?? NullTransportLog.Instance;
         _time = timeProvider ?? TimeProvider.System;
-        _queue = Channel.CreateBounded<RaftMessage>(new BoundedChannelOptions(options.QueueCapacity)
+        _queue = Channel.CreateBounded<Outbound>(new BoundedChannelOptions(options.QueueCapacity)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
@@ -61,7 +62,10 @@ public sealed partial class PeerSender : IAsyncDisposable
     public bool IsReachable => Volatile.Read(ref _reachable) == 1;
 
     public PeerSenderStats Stats => new(Interlocked.Read(ref _messagesSent), Interlocked.Read(ref _framesSent),
-        Interlocked.Read(ref _dropped), Interlocked.Read(ref _snapshotsSent));
+        Interlocked.Read(ref _dropped), Interlocked.Read(ref _snapshotsSent), Interlocked.Read(ref _forwardsSent));
+
+    /// <summary>The largest payload <see cref="SendForward"/> accepts: what fits one frame after the kind byte.</summary>
+    public int MaxForwardPayload => _options.MaxFrameSize - FrameCodec.ForwardOverhead;
 
     /// <summary>Starts connecting in the background. Messages sent before may wait in the queue.</summary>
     public void Start()
@@ -79,9 +83,22 @@ public sealed partial class PeerSender : IAsyncDisposable
     public bool Send(RaftMessage message)
     {
         CheckOutgoing(message);
-        if (_disposed == 0 && _queue.Writer.TryWrite(message)) return true;
-        Drop(1, _disposed != 0 ? "sender disposed" : $"queue full ({_options.QueueCapacity} messages)");
-        return false;
+        return Enqueue(new Outbound(message, null));
+    }
+
+    /// <summary>
+    /// Queues an opaque application payload (request forwarding between nodes) for the peer and returns at
+    /// once. It shares the message queue, so it goes out in order with the messages sent around it, each in
+    /// its own Forward frame; it is dropped under the same conditions as a message (false). The peer's
+    /// listener hands it to its <c>onForward</c> handler. The array must not be changed after the call.
+    /// Throws <see cref="ArgumentException"/> when it exceeds <see cref="MaxForwardPayload"/>.
+    /// </summary>
+    public bool SendForward(byte[] payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (payload.Length > MaxForwardPayload)
+            throw new ArgumentException($"forward payload of {payload.Length} bytes exceeds the limit of {MaxForwardPayload} for node {PeerId}", nameof(payload));
+        return Enqueue(new Outbound(null, payload));
     }
 
     /// <summary>Stops the loop, closes the connection and fails snapshots not yet sent.</summary>
@@ -92,6 +109,13 @@ public sealed partial class PeerSender : IAsyncDisposable
         await _loop.ConfigureAwait(false);
         FailQueuedSnapshots(new ObjectDisposedException(nameof(PeerSender)));
         _stop.Dispose();
+    }
+
+    private bool Enqueue(Outbound item)
+    {
+        if (_disposed == 0 && _queue.Writer.TryWrite(item)) return true;
+        Drop(1, _disposed != 0 ? "sender disposed" : $"queue full ({_options.QueueCapacity} messages)");
+        return false;
     }
 
     private void CheckOutgoing(RaftMessage message)
@@ -109,6 +133,9 @@ public sealed partial class PeerSender : IAsyncDisposable
         var level = Interlocked.Exchange(ref _overflowing, 1) == 0 ? TransportLogLevel.Warning : TransportLogLevel.Debug;
         _log.Log(level, $"dropped {count} message(s) for node {PeerId}: {reason}");
     }
+
+    /// <summary>One queued item: a Raft message, or a forward payload when <see cref="Message"/> is null.</summary>
+    private readonly record struct Outbound(RaftMessage? Message, byte[]? Forward);
 
     private void SetReachable(bool reachable)
     {

@@ -44,13 +44,14 @@ public sealed class FrameCodecTests
         FrameCodec.EndChunk(w, data.Length, last);
     });
 
-    public static TheoryData<string> ValidFrames => ["batch", "begin", "chunk", "abort"];
+    public static TheoryData<string> ValidFrames => ["batch", "begin", "chunk", "abort", "forward"];
 
     private static byte[] Valid(string kind) => kind switch
     {
         "batch" => BatchFrame(Append, Heartbeat(1, 2, 4)),
         "begin" => Encode(w => FrameCodec.WriteSnapshotBegin(w, 5, SnapshotHeader)),
         "chunk" => ChunkFrame(5, 1024, [1, 2, 3, 4, 5], last: true),
+        "forward" => Encode(w => FrameCodec.WriteForward(w, [9, 8, 7, 6])),
         _ => Encode(w => FrameCodec.WriteSnapshotAbort(w, 5)),
     };
 
@@ -70,6 +71,32 @@ public sealed class FrameCodecTests
         Assert.Equal((5UL, 1024L, true), (chunk.SnapshotId, chunk.Offset, chunk.Last));
         Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, chunk.Data.ToArray());
         Assert.Equal(5UL, Assert.IsType<SnapshotAbortFrame>(FrameCodec.DecodeFrame(Valid("abort"), Max)).SnapshotId);
+    }
+
+    [Fact]
+    public void Forward_frame_round_trips_its_payload()
+    {
+        var frame = Assert.IsType<ForwardFrame>(FrameCodec.DecodeFrame(Valid("forward"), Max));
+        Assert.Equal(new byte[] { 9, 8, 7, 6 }, frame.Payload.ToArray());
+        Assert.Equal((byte)5, Valid("forward")[FrameCodec.HeaderSize]);
+    }
+
+    [Fact]
+    public void Forward_frame_may_carry_an_empty_payload()
+    {
+        var frame = Encode(w => FrameCodec.WriteForward(w, []));
+        Assert.Equal(FrameCodec.HeaderSize + FrameCodec.ForwardOverhead, frame.Length);
+        Assert.True(Assert.IsType<ForwardFrame>(FrameCodec.DecodeFrame(frame, Max)).Payload.IsEmpty);
+    }
+
+    [Fact]
+    public void Forward_frame_of_the_largest_payload_fits_the_frame_limit()
+    {
+        const int limit = 4096;
+        var frame = Encode(w => FrameCodec.WriteForward(w, new byte[limit - FrameCodec.ForwardOverhead]));
+        Assert.Equal(limit - FrameCodec.ForwardOverhead, Assert.IsType<ForwardFrame>(FrameCodec.DecodeFrame(frame, limit)).Payload.Length);
+        var over = Encode(w => FrameCodec.WriteForward(w, new byte[limit]));
+        Assert.Throws<TransportException>(() => FrameCodec.DecodeFrame(over, limit));
     }
 
     [Theory]
@@ -93,6 +120,7 @@ public sealed class FrameCodecTests
         {
             var truncated = RawPeer.FrameOf(payload[..length]);
             if (kind == "chunk" && length >= FrameCodec.ChunkOverhead) continue; // a shorter chunk is still a valid chunk
+            if (kind == "forward") continue; // any body is a valid opaque payload
             Assert.Throws<TransportException>(() => FrameCodec.DecodeFrame(truncated, Max));
         }
     }
@@ -153,6 +181,7 @@ public sealed class FrameCodecTests
     [Theory]
     [InlineData(new byte[] { 0 })]
     [InlineData(new byte[] { 99, 1, 2 })]
+    [InlineData(new byte[] { 6, 1, 2 })]
     [InlineData(new byte[] { (byte)FrameKind.SnapshotAbort, 1, 2, 3 })]
     public void Unknown_kinds_and_wrong_sizes_are_refused(byte[] payload) =>
         Assert.Throws<TransportException>(() => FrameCodec.DecodeFrame(RawPeer.FrameOf(payload), Max));

@@ -73,9 +73,11 @@ internal sealed class RecordingLog : ITransportLog
 /// <summary>A listener plus what it received, disposed together.</summary>
 internal sealed class TestListener : IAsyncDisposable
 {
-    public TestListener(TransportOptions options, ISnapshotSink? sink = null, IPEndPoint? endPoint = null)
+    public TestListener(TransportOptions options, ISnapshotSink? sink = null, IPEndPoint? endPoint = null,
+        Func<ulong, ReadOnlyMemory<byte>, CancellationToken, ValueTask>? onForward = null)
     {
-        Listener = new PeerListener(options, endPoint ?? TransportTestKit.Loopback, Inbox.OnMessages, sink ?? new HashingSnapshotSink(), Log);
+        Listener = new PeerListener(options, endPoint ?? TransportTestKit.Loopback, Inbox.OnMessages, sink ?? new HashingSnapshotSink(), Log,
+            onForward: onForward);
         Listener.Start();
     }
 
