@@ -1,0 +1,243 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftActors.Messages;
+using RaftActors.Persistence;
+
+namespace RaftActors.Actors.Runtime;
+
+/// <summary>
+/// Applies committed entries to the node's services, in log order, one at a time: it is the only
+/// caller of <see cref="IService.Apply"/>, <see cref="IService.Query"/>, <see cref="IService.GetInit"/>
+/// and the snapshot hooks, so those never run concurrently. It completes the waiting client requests,
+/// keeps the exactly-once session table, writes a snapshot every N applied entries for the RaftActor
+/// to store, restores snapshots, and serves reads once their index is applied.
+/// <para>
+/// Failures stop it for good (fail-stop): its state lives in the services, not in the journal, so a
+/// fresh instance could not rebuild what the failed one had applied; and a service that threw in
+/// Apply must not let this node go on and diverge from the others.
+/// </para>
+/// </summary>
+internal sealed partial class ServiceActor : ActorBase
+{
+    private readonly ulong _nodeId;
+    private readonly IService[] _services;
+    private readonly Dictionary<string, IService> _byNamespace;
+    private readonly RequestRegistry _registry;
+    private readonly IActorRef _raftActor;
+    private readonly IJournal _journal;
+    private readonly ServiceActorOptions _options;
+    private readonly ulong _recoveryTarget;
+    private readonly ServiceActorState _state;
+    private readonly ILogger _log;
+    private readonly List<ServiceQuery> _waitingQueries = [];
+    private SessionTable _sessions;
+    private bool _recoveredFromJournal;
+    private ulong _applied;
+    private ulong _appliedTerm;
+    private ulong _snapshotBase;
+    private ConfState _confState = ConfState.Empty;
+    private Exception? _failure;
+
+    /// <param name="localNodeId">This node: entries it proposed complete their waiter here.</param>
+    /// <param name="services">The services, with unique namespaces.</param>
+    /// <param name="registry">The client requests waiting for their entry to be applied.</param>
+    /// <param name="raftActor">Receives <see cref="ServiceSnapshotTaken"/>.</param>
+    /// <param name="journal">Read once, for the latest snapshot to restore on start.</param>
+    /// <param name="options">Snapshot interval, staging directory, session limit.</param>
+    /// <param name="recoveryTarget">The commit index at start: recovery ends once it is applied.</param>
+    /// <param name="state">Shared with the node: the recovery signal and the applied index.</param>
+    /// <param name="logger">Where problems are reported; none when omitted.</param>
+    public ServiceActor(ulong localNodeId, IReadOnlyList<IService> services, RequestRegistry registry, IActorRef raftActor,
+        IJournal journal, ServiceActorOptions options, ulong recoveryTarget, ServiceActorState state, ILogger? logger = null)
+    {
+        Validate(services, options);
+        ArgumentNullException.ThrowIfNull(registry);
+        ArgumentNullException.ThrowIfNull(raftActor);
+        ArgumentNullException.ThrowIfNull(journal);
+        ArgumentNullException.ThrowIfNull(state);
+        _nodeId = localNodeId;
+        _services = [.. services.OrderBy(s => s.Namespace, StringComparer.Ordinal)];
+        _byNamespace = _services.ToDictionary(s => s.Namespace, StringComparer.Ordinal);
+        _registry = registry;
+        _raftActor = raftActor;
+        _journal = journal;
+        _options = options;
+        _recoveryTarget = recoveryTarget;
+        _state = state;
+        _log = logger ?? NullLogger.Instance;
+        _sessions = new SessionTable(options.MaxSessions);
+    }
+
+    /// <summary>
+    /// The props of a ServiceActor. Checks the arguments now, so a bad configuration fails in the
+    /// caller rather than inside the actor, and stops the actor on any failure (see the class remarks).
+    /// </summary>
+    public static Props CreateProps(ulong localNodeId, IReadOnlyList<IService> services, RequestRegistry registry, IActorRef raftActor,
+        IJournal journal, ServiceActorOptions options, ulong recoveryTarget, ServiceActorState state, ILogger? logger = null)
+    {
+        Validate(services, options);
+        return Props.Create(() => new ServiceActor(localNodeId, services, registry, raftActor, journal, options, recoveryTarget, state, logger))
+            .WithSupervisorStrategy(OneForOneStrategy.Stopping);
+    }
+
+    /// <summary>Checks that every service has a well-formed namespace and no two share one.</summary>
+    public static void Validate(IReadOnlyList<IService> services, ServiceActorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var service in services)
+        {
+            if (service is null) throw new ArgumentException("the list of services holds a null", nameof(services));
+            var ns = service.Namespace;
+            if (!IsValidNamespace(ns))
+            {
+                throw new ArgumentException($"the namespace '{ns}' of {service.GetType().Name} is not 1 to 64 letters, digits, '-', '_' or '.'", nameof(services));
+            }
+            if (!seen.Add(ns)) throw new ArgumentException($"two services have the namespace '{ns}'", nameof(services));
+        }
+    }
+
+    private static bool IsValidNamespace(string? ns) =>
+        ns is { Length: > 0 and <= CommandEnvelope.MaxNamespaceBytes }
+        && ns.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
+    // Recovery is a message of its own so that it runs (asynchronously) even if nothing else arrives.
+    protected override void PreStart() => Self.Tell(RecoverFromJournal.Instance);
+
+    protected override async ValueTask OnReceiveAsync(object message)
+    {
+        try
+        {
+            // Whatever was queued before RecoverFromJournal must still see the restored state.
+            if (!_recoveredFromJournal) await RecoverAsync().ConfigureAwait(false);
+            switch (message)
+            {
+                case ApplyCommitted apply: await OnApplyCommittedAsync(apply).ConfigureAwait(false); break;
+                case ServiceQuery query: OnQuery(query); break;
+                case ServiceInitRequest init: OnInit(init); break;
+                case RestoreServiceSnapshot restore: await OnRestoreSnapshotAsync(restore).ConfigureAwait(false); break;
+                case RecoverFromJournal: break;
+                default: Unhandled(message); break;
+            }
+        }
+        catch (ActorFailStopException ex)
+        {
+            _failure = ex;
+            ServiceActorLog.FailStop(_log, _nodeId, ex.Message, ex.InnerException);
+            throw;
+        }
+        catch (Exception ex)
+        {
+            // Anything unforeseen leaves the services in an unknown state: stop rather than go on.
+            var stop = new ActorFailStopException($"node {_nodeId}: the ServiceActor failed unexpectedly: {ex.Message}", ex);
+            _failure = stop;
+            ServiceActorLog.FailStop(_log, _nodeId, stop.Message, ex);
+            throw stop;
+        }
+    }
+
+    protected override void PostStop()
+    {
+        var message = $"node {_nodeId}: the services stopped";
+        var stopped = _failure is null
+            ? new RaftNodeException(RaftErrorCode.Stopped, message)
+            : new RaftNodeException(RaftErrorCode.Stopped, $"{message}: {_failure.Message}", _failure);
+        _state.FailRecovery(_failure ?? stopped);
+        foreach (var query in _waitingQueries) query.Completion.TrySetException(stopped);
+        _waitingQueries.Clear();
+        // Nothing will apply the entries these requests wait for any more.
+        _registry.FailAll(stopped);
+    }
+
+    /// <summary>Restores the journal's latest snapshot, if any, before the first entry is applied.</summary>
+    private async Task RecoverAsync()
+    {
+        _recoveredFromJournal = true;
+        var snapshot = _journal.OpenSnapshot();
+        if (snapshot is null)
+        {
+            _confState = _journal.State.ConfState;
+        }
+        else
+        {
+            using (snapshot)
+            {
+                var meta = snapshot.Metadata;
+                var source = $"in the journal at index {meta.Index}";
+                await RestoreAsync(snapshot.Payload, source, meta, "restoring the journal's snapshot").ConfigureAwait(false);
+            }
+        }
+        Publish();
+    }
+
+    /// <summary>Publishes the applied index and completes recovery once the target is reached.</summary>
+    private void Publish() => _state.Publish(_applied, _recoveryTarget);
+
+    /// <summary>Runs the queries whose index is now applied, in the order they came.</summary>
+    private void ServeWaitingQueries()
+    {
+        var kept = 0;
+        for (var i = 0; i < _waitingQueries.Count; i++)
+        {
+            var query = _waitingQueries[i];
+            if (query.AtIndex <= _applied) RunQuery(_byNamespace[query.Namespace], query);
+            else _waitingQueries[kept++] = query;
+        }
+        _waitingQueries.RemoveRange(kept, _waitingQueries.Count - kept);
+    }
+
+    private void OnQuery(ServiceQuery query)
+    {
+        if (!_byNamespace.TryGetValue(query.Namespace, out var service))
+        {
+            query.Completion.TrySetException(NotFound(query.Namespace));
+            return;
+        }
+        if (query.AtIndex <= _applied) RunQuery(service, query);
+        else _waitingQueries.Add(query);
+    }
+
+    private static void RunQuery(IService service, ServiceQuery query)
+    {
+        try
+        {
+            query.Completion.TrySetResult(service.Query(query.Query));
+        }
+#pragma warning disable CA1031 // A failing read fails that read only; the service's state is untouched.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            query.Completion.TrySetException(ex);
+        }
+    }
+
+    private void OnInit(ServiceInitRequest request)
+    {
+        if (!_byNamespace.TryGetValue(request.Namespace, out var service))
+        {
+            request.Completion.TrySetException(NotFound(request.Namespace));
+            return;
+        }
+        try
+        {
+            request.Completion.TrySetResult(service.GetInit());
+        }
+#pragma warning disable CA1031 // GetInit only reads; its failure goes to the one who asked.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            request.Completion.TrySetException(ex);
+        }
+    }
+
+    private static RaftNodeException NotFound(string ns) =>
+        new(RaftErrorCode.NotFound, $"no service has the namespace '{ns}'");
+
+    /// <summary>Sent to itself on start so that recovery runs even when no other message comes.</summary>
+    private sealed class RecoverFromJournal
+    {
+        public static readonly RecoverFromJournal Instance = new();
+    }
+}
