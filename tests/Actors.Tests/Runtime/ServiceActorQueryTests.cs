@@ -1,0 +1,85 @@
+using System.Text;
+using RaftActors.Actors.Runtime;
+using static RaftActors.Actors.Tests.Runtime.ServiceHarness;
+
+namespace RaftActors.Actors.Tests.Runtime;
+
+/// <summary>Reads at an index, GetInit, and what a failing read does.</summary>
+public sealed class ServiceActorQueryTests
+{
+    [Fact]
+    public async Task A_query_waits_until_its_index_is_applied()
+    {
+        await using var h = new ServiceHarness();
+        h.Start([new KvService()]);
+        var early = h.Query("get x", atIndex: 3);
+        var alsoAt2 = h.Query("get x", atIndex: 2);
+
+        h.Apply(Set(1, "x", "1"), Set(2, "x", "2"));
+        await h.Settle();
+
+        Assert.Equal("2", Text(await alsoAt2.WaitAsync(Deadline)));
+        Assert.False(early.IsCompleted);
+
+        h.Apply(Set(3, "x", "3"), Set(4, "x", "4"));
+
+        // Served after the batch that reached its index: it sees the whole batch.
+        Assert.Equal("4", Text(await early.WaitAsync(Deadline)));
+    }
+
+    [Fact]
+    public async Task A_query_for_an_unknown_namespace_fails_with_NotFound()
+    {
+        await using var h = new ServiceHarness();
+        h.Start([new KvService()]);
+
+        var error = await Assert.ThrowsAsync<RaftNodeException>(() => h.Query("get x", ns: "other").WaitAsync(Deadline));
+
+        Assert.Equal(RaftErrorCode.NotFound, error.Code);
+    }
+
+    [Fact]
+    public async Task A_throwing_query_fails_only_that_query()
+    {
+        await using var h = new ServiceHarness();
+        var actor = h.Start([new KvService()]);
+        h.Apply(Set(1, "x", "1"));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => h.Query("nonsense").WaitAsync(Deadline));
+
+        Assert.Equal("1", Text(await h.Query("get x").WaitAsync(Deadline)));
+        Assert.False(h.System.WhenStopped(actor).IsCompleted);
+    }
+
+    [Fact]
+    public async Task GetInit_packs_the_current_state()
+    {
+        await using var h = new ServiceHarness();
+        h.Start([new KvService()]);
+        h.Apply(Set(1, "a", "1"), Set(2, "b", "2"));
+        await h.Settle();
+        var init = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var missing = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        h.Actor.Tell(new ServiceInitRequest("kv", init));
+        h.Actor.Tell(new ServiceInitRequest("nope", missing));
+
+        Assert.Equal("a=1\nb=2\n", Encoding.UTF8.GetString(await init.Task.WaitAsync(Deadline)));
+        var error = await Assert.ThrowsAsync<RaftNodeException>(() => missing.Task.WaitAsync(Deadline));
+        Assert.Equal(RaftErrorCode.NotFound, error.Code);
+    }
+
+    [Fact]
+    public async Task Waiting_queries_fail_with_Stopped_when_the_actor_stops()
+    {
+        await using var h = new ServiceHarness();
+        var actor = h.Start([new KvService()]);
+        var waiting = h.Query("get x", atIndex: 10);
+        await h.Settle();
+
+        h.System.Stop(actor);
+
+        var error = await Assert.ThrowsAsync<RaftNodeException>(() => waiting.WaitAsync(Deadline));
+        Assert.Equal(RaftErrorCode.Stopped, error.Code);
+    }
+}
