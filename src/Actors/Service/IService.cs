@@ -34,8 +34,10 @@ public interface IService
 
     /// <summary>
     /// eosc's CommitHandler: applies one committed command, on every node, in log order. The returned
-    /// bytes are the reply to the client that proposed it. Throwing is a bug in the service: the node
-    /// stops rather than diverge from the others.
+    /// bytes are the reply to the client that proposed it; for a command with a client session they are
+    /// also kept (in the replicated session table, and in snapshots) to answer a retry of that command,
+    /// so keep replies small. Throwing is a bug in the service: the node stops rather than diverge from
+    /// the others.
     /// </summary>
     byte[] Apply(in ApplyContext context, ReadOnlySpan<byte> command);
 
@@ -48,10 +50,19 @@ public interface IService
     /// </summary>
     byte[] GetInit();
 
-    /// <summary>Writes the whole state to <paramref name="destination"/> (streamed: the state may be large).</summary>
+    /// <summary>
+    /// Writes the whole state to <paramref name="destination"/> (streamed: the state may be large). The
+    /// stream is write-only and forward-only (no Length, Position or Seek); disposing it is allowed and
+    /// does not end the snapshot. Must not change the state.
+    /// </summary>
     ValueTask WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken);
 
-    /// <summary>Replaces the whole state with the content of <paramref name="source"/> (eosc's ResetSnap).</summary>
+    /// <summary>
+    /// Replaces the whole state with the content of <paramref name="source"/> (eosc's ResetSnap): exactly
+    /// the bytes <see cref="WriteSnapshotAsync"/> wrote. The stream is forward-only and ends where this
+    /// service's part of the snapshot ends; it throws <see cref="InvalidDataException"/> if the bytes were
+    /// damaged, before handing out any damaged byte. If this throws, the node stops.
+    /// </summary>
     ValueTask RestoreSnapshotAsync(Stream source, CancellationToken cancellationToken);
 }
 
