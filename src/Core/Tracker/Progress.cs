@@ -119,7 +119,9 @@ public sealed class Progress
         }
         // In Probe state only the rejection of the latest probe counts.
         if (Next - 1 != rejected) return false;
-        Next = Math.Max(Math.Min(rejected, matchHint + 1), 1);
+        // Never below Match + 1: entries up to Match are known to be on the follower, whatever the hint says
+        // (a hint below Match can only come from a follower that lost acknowledged entries, or a bug).
+        Next = Math.Max(Math.Min(rejected, matchHint + 1), Match + 1);
         ProbeSent = false;
         return true;
     }
