@@ -66,3 +66,9 @@ internal sealed record ServiceQuery(string Namespace, byte[] Query, ulong AtInde
 
 /// <summary>Ask a service for its GetInit command (a standalone node becoming a cluster).</summary>
 internal sealed record ServiceInitRequest(string Namespace, TaskCompletionSource<byte[]> Completion);
+
+/// <summary>
+/// An opaque payload for one peer's PeerActor to send as a forward frame (request forwarding between
+/// nodes), queued in order with that peer's Raft messages.
+/// </summary>
+internal sealed record OutboundForward(byte[] Payload);
