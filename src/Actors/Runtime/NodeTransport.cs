@@ -20,24 +20,27 @@ internal sealed class NodeTransport : IPeerRouter, IAsyncDisposable
     private readonly IActorRef _raftActor;
     private readonly IJournal _journal;
     private readonly ITransportLog _log;
+    private readonly TimeProvider _time;
     private readonly PeerListener _listener;
     private readonly Dictionary<ulong, Peer> _peers = [];
     private long _generation;
     private bool _disposed;
 
-    /// <param name="listenAddress">Where peers connect: <c>host:port</c>, port 0 for any free port (see <see cref="PeerAddress.ParseListen"/>).</param>
-    /// <param name="dataDirectory">The node's folder; inbound snapshots are staged in its <c>snapshots-incoming</c> subfolder.</param>
+    /// <param name="listenEndPoint">Where peers connect; port 0 for any free port (see <see cref="PeerAddress.ParseListen"/>).</param>
     /// <param name="raftActor">Receives messages, snapshots, reachability changes and snapshot outcomes. May be a deferred ref wired later.</param>
+    /// <param name="dataDirectory">The node's folder; inbound snapshots are staged in its <c>snapshots-incoming</c> subfolder.</param>
     /// <param name="journal">Where the PeerActors read the snapshots they stream.</param>
     /// <param name="onForward">
     /// Receives each forward payload with the sending node's id. The memory is valid only until the returned
     /// task completes; an exception closes that peer's connection.
     /// </param>
-    public NodeTransport(TransportOptions options, string listenAddress, string dataDirectory, ActorSystem system, IActorRef raftActor,
-        IJournal journal, Func<ulong, ReadOnlyMemory<byte>, ValueTask> onForward, ITransportLog? log = null,
+    /// <param name="timeProvider">The clock of connect and handshake timeouts and reconnect backoff.</param>
+    public NodeTransport(TransportOptions options, IPEndPoint listenEndPoint, IActorRef raftActor, string dataDirectory, ActorSystem system,
+        IJournal journal, Func<ulong, ReadOnlyMemory<byte>, ValueTask> onForward, ITransportLog? log = null, TimeProvider? timeProvider = null,
         long maxInboundSnapshotBytes = SnapshotStaging.DefaultMaxSnapshotBytes)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(listenEndPoint);
         ArgumentNullException.ThrowIfNull(onForward);
         options.Validate();
         _options = options;
@@ -45,29 +48,35 @@ internal sealed class NodeTransport : IPeerRouter, IAsyncDisposable
         _raftActor = raftActor ?? throw new ArgumentNullException(nameof(raftActor));
         _journal = journal ?? throw new ArgumentNullException(nameof(journal));
         _log = log ?? NullTransportLog.Instance;
+        _time = timeProvider ?? TimeProvider.System;
         Staging = new SnapshotStaging(dataDirectory, raftActor, maxInboundSnapshotBytes, _log);
-        _listener = new PeerListener(options, PeerAddress.ParseListen(listenAddress),
+        _listener = new PeerListener(options, listenEndPoint,
             (from, messages, _) =>
             {
                 raftActor.Tell(new PeerMessagesReceived(from, messages));
                 return ValueTask.CompletedTask;
             },
-            Staging, _log, onForward: (from, payload, _) => onForward(from, payload));
+            Staging, _log, _time, onForward: (from, payload, _) => onForward(from, payload));
     }
 
     public SnapshotStaging Staging { get; }
 
-    /// <summary>The bound listen address; after <see cref="Start"/> it carries the actual port when 0 was asked for.</summary>
-    public IPEndPoint ListenEndPoint => _listener.EndPoint;
+    /// <summary>The bound listen address; after <see cref="StartAsync"/> it carries the actual port when 0 was asked for.</summary>
+    public IPEndPoint EndPoint => _listener.EndPoint;
 
-    /// <summary><see cref="ListenEndPoint"/> as <c>host:port</c> text, the form peers are configured with.</summary>
+    /// <summary><see cref="EndPoint"/> as <c>host:port</c> text, the form peers are configured with.</summary>
     public string ListenAddress => PeerAddress.Format(_listener.EndPoint);
 
     /// <summary>Peers with an authenticated inbound connection right now.</summary>
     public IReadOnlyCollection<ulong> ConnectedPeers => _listener.ConnectedPeers;
 
     /// <summary>Binds the listen address and starts accepting peers. Throws <see cref="System.Net.Sockets.SocketException"/> if it is taken.</summary>
-    public void Start() => _listener.Start();
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        _listener.Start();
+        return Task.CompletedTask;
+    }
 
     /// <summary>
     /// The PeerActor of <paramref name="peerId"/>, started if there was none; an existing one whose address
@@ -92,10 +101,10 @@ internal sealed class NodeTransport : IPeerRouter, IAsyncDisposable
                 return existing.Ref;
             }
             var current = new CurrentAddress(address);
-            var (options, raftActor, journal, log) = (_options, _raftActor, _journal, _log);
+            var (options, raftActor, journal, log, time) = (_options, _raftActor, _journal, _log, _time);
             // A generation in the name: a removed peer's actor may still be stopping when the peer comes back.
             var name = FormattableString.Invariant($"peer-{peerId}-{++_generation}");
-            var actor = _system.ActorOf(Props.Create(() => new PeerActor(options, peerId, current.Value, raftActor, journal, log)), name);
+            var actor = _system.ActorOf(Props.Create(() => new PeerActor(options, peerId, current.Value, raftActor, journal, log, time)), name);
             _peers[peerId] = new Peer(actor, current);
             return actor;
         }
@@ -119,6 +128,15 @@ internal sealed class NodeTransport : IPeerRouter, IAsyncDisposable
         {
             peer = _peers.TryGetValue(peerId, out var p) ? p.Ref : null;
             return peer is not null;
+        }
+    }
+
+    /// <summary>The ids of the peers that have a PeerActor.</summary>
+    public IReadOnlyCollection<ulong> PeerIds
+    {
+        get
+        {
+            lock (_peers) return [.. _peers.Keys];
         }
     }
 
@@ -165,7 +183,7 @@ internal sealed class NodeTransport : IPeerRouter, IAsyncDisposable
                 _log.Log(TransportLogLevel.Error, $"cannot reach node {id}: {e.Message}");
             }
         }
-        foreach (var id in Peers.Keys.Where(id => !addresses.ContainsKey(id)).ToList()) RemovePeer(id);
+        foreach (var id in PeerIds.Where(id => !addresses.ContainsKey(id)).ToList()) RemovePeer(id);
     }
 
     /// <summary>

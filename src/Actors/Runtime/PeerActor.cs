@@ -23,6 +23,7 @@ internal sealed class PeerActor : ActorBase
     private readonly IActorRef _raftActor;
     private readonly IJournal _journal;
     private readonly ITransportLog _log;
+    private readonly TimeProvider? _time;
     private string _address;
     private PeerSender? _sender;
 
@@ -30,7 +31,9 @@ internal sealed class PeerActor : ActorBase
     private int _snapshotInFlight;
 
     /// <param name="address">The peer's <c>host:port</c>; see <see cref="PeerAddress.Parse"/>. A bad one stops the actor at start.</param>
-    public PeerActor(TransportOptions options, ulong peerId, string address, IActorRef raftActor, IJournal journal, ITransportLog log)
+    /// <param name="timeProvider">The clock of the sender's timeouts and backoff; real time when null.</param>
+    public PeerActor(TransportOptions options, ulong peerId, string address, IActorRef raftActor, IJournal journal, ITransportLog log,
+        TimeProvider? timeProvider = null)
     {
         _options = options ?? throw new ArgumentNullException(nameof(options));
         _peerId = peerId;
@@ -38,6 +41,7 @@ internal sealed class PeerActor : ActorBase
         _raftActor = raftActor ?? throw new ArgumentNullException(nameof(raftActor));
         _journal = journal ?? throw new ArgumentNullException(nameof(journal));
         _log = log ?? throw new ArgumentNullException(nameof(log));
+        _time = timeProvider;
     }
 
     protected override void PreStart() => _sender = StartSender(PeerAddress.Parse(_address));
@@ -74,7 +78,7 @@ internal sealed class PeerActor : ActorBase
     {
         var raftActor = _raftActor;
         var sender = new PeerSender(_options, _peerId, endPoint,
-            (peer, reachable) => raftActor.Tell(new PeerReachabilityChanged(peer, reachable)), _log);
+            (peer, reachable) => raftActor.Tell(new PeerReachabilityChanged(peer, reachable)), _log, _time);
         sender.Start();
         return sender;
     }

@@ -157,7 +157,7 @@ public sealed class NodeTransportTests
         Assert.True(node1.Log.Contains("cannot reach node 4"));
 
         node1.Transport.SetPeers(new Dictionary<ulong, string> { [2] = node2.Address });
-        Assert.Equal([2UL], node1.Transport.Peers.Keys);
+        Assert.Equal([2UL], node1.Transport.PeerIds);
         node1.Transport.Send(2, [Heartbeat(1, 2, 4)]);
         await node2.Raft.ExpectMsgAsync<PeerMessagesReceived>(timeout: Deadline);
     }
@@ -180,7 +180,7 @@ public sealed class NodeTransportTests
         var peer = node1.Transport.EnsurePeer(2, node2.Address);
         node1.Transport.Send(2, [Heartbeat(1, 2, 1)]);
         await node2.Raft.ExpectMsgAsync<PeerMessagesReceived>(timeout: Deadline);
-        var listening = node1.Transport.ListenEndPoint;
+        var listening = node1.Transport.EndPoint;
 
         await node1.DisposeAsync();
 

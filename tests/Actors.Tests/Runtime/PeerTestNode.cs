@@ -23,7 +23,7 @@ internal sealed class PeerTestNode : IAsyncDisposable
         System = new ActorSystem($"node{id}");
         Raft = new TestProbe(System, $"raft{id}");
         DataDirectory = Directory.CreateTempSubdirectory($"raftactors-peer{id}-").FullName;
-        Transport = new NodeTransport(options, "127.0.0.1:0", DataDirectory, System, Raft, Journal,
+        Transport = new NodeTransport(options, PeerAddress.ParseListen("127.0.0.1:0"), Raft, DataDirectory, System, Journal,
             (from, payload) =>
             {
                 var copy = payload.ToArray();
@@ -31,8 +31,8 @@ internal sealed class PeerTestNode : IAsyncDisposable
                 if (echoForwards) Transport!.SendForward(from, [.. copy.Reverse()]);
                 return ValueTask.CompletedTask;
             },
-            Log, maxInboundSnapshotBytes);
-        Transport.Start();
+            Log, maxInboundSnapshotBytes: maxInboundSnapshotBytes);
+        Transport.StartAsync().GetAwaiter().GetResult();
     }
 
     public ulong Id { get; }
