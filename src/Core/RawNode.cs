@@ -132,7 +132,9 @@ public sealed class RawNode
             Messages = r.Messages.ToArray(),
             PersistedMessages = r.MessagesAfterPersist.ToArray(),
             ReadStates = r.ReadStates.ToArray(),
-            MustSync = entries.Length > 0 || hard.Term != _previousHardState.Term || hard.Vote != _previousHardState.Vote,
+            // A snapshot is durable state too: the append response that answers it promises it is on disk.
+            MustSync = entries.Length > 0 || r.Log.HasPendingSnapshot
+                || hard.Term != _previousHardState.Term || hard.Vote != _previousHardState.Vote,
         };
         if (ready.SoftState is not null) _previousSoftState = soft;
         r.ClearMessages();
