@@ -190,4 +190,17 @@ public sealed class NodeTransportTests
         await Assert.ThrowsAnyAsync<System.Net.Sockets.SocketException>(() => probe.ConnectAsync(listening));
         Assert.Throws<ObjectDisposedException>(() => node1.Transport.EnsurePeer(2, node2.Address));
     }
+
+    [Fact]
+    public async Task Dispose_after_the_actor_system_terminated_completes()
+    {
+        await using var node2 = Start(2);
+        await using var node1 = Start(1);
+        var peer = node1.Transport.EnsurePeer(2, node2.Address);
+        await node1.System.Terminate();
+
+        await node1.Transport.DisposeAsync();
+
+        Assert.True(node1.System.WhenStopped(peer).IsCompletedSuccessfully);
+    }
 }
