@@ -14,6 +14,9 @@ internal sealed partial class Raft
             case MessageType.Propose:
                 if (Leader == 0) return ProposeResult.NoLeader;
                 if (_config.DisableProposalForwarding) return ProposeResult.ForwardingDisabled;
+                // A request forwarded to us by the node we now follow (it lost leadership meanwhile) would go
+                // back to where it came from, which refuses a message "from itself": drop it, as if lost.
+                if (m.From == Leader) break;
                 Send(m with { To = Leader });
                 break;
             case MessageType.Append:
@@ -33,6 +36,9 @@ internal sealed partial class Raft
                 break;
             case MessageType.TransferLeader:
                 if (Leader == 0) return ProposeResult.NoLeader;
+                // The transferee already leads: nothing to do (as the leader itself would decide), and the
+                // forwarded request would reach the leader "from itself", which it refuses as forged.
+                if (m.From == Leader) break;
                 Send(m with { To = Leader });
                 break;
             case MessageType.TimeoutNow:
@@ -41,6 +47,7 @@ internal sealed partial class Raft
                 return HupForTransfer();
             case MessageType.ReadIndex:
                 if (Leader == 0) return ProposeResult.NoLeader;
+                if (m.From == Leader) break; // bounced back to its requester: see Propose above
                 Send(m with { To = Leader });
                 break;
             case MessageType.ReadIndexResponse:

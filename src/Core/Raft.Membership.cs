@@ -58,6 +58,14 @@ internal sealed partial class Raft
             }
             return cs;
         }
+        if ((!isMember || IsLearner) && Role is StateRole.Candidate or StateRole.PreCandidate)
+        {
+            // A campaign must not be won by a node that is no longer a voter: as leader it would have no
+            // progress of its own and decide for a configuration it is not part of.
+            Info("stopped campaigning: this node is no longer a voter");
+            BecomeFollower(Term, 0);
+            return cs;
+        }
         if (Role != StateRole.Leader || cs.Voters.Count == 0) return cs;
         // The quorum changed: something may be committed now, and new members need their first append.
         if (MaybeCommit())
