@@ -36,6 +36,9 @@ internal sealed class Forwarder(Func<ulong, byte[], bool> send)
         }
     }
 
+    /// <summary>Sends the answer to a request that <paramref name="to"/> forwarded here; a lost answer ends in the caller's timeout.</summary>
+    public void Reply(ulong to, ForwardResponse response) => send(to, ForwardCodec.Encode(response));
+
     public void OnResponse(ForwardResponse response)
     {
         if (_calls.TryRemove(response.CallId, out var completion)) completion.TrySetResult(response);

@@ -32,6 +32,5 @@ internal sealed class NodeRuntime(
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         await shutdown().ConfigureAwait(false);
-        await Events.DisposeAsync().ConfigureAwait(false);
     }
 }

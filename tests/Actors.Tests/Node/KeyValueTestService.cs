@@ -1,0 +1,67 @@
+using System.Text;
+using RaftActors.Actors;
+
+namespace RaftActors.Actors.Tests.Node;
+
+/// <summary>A key-value service for node tests: "set k v" → previous value; query "k" → value.</summary>
+internal sealed class KeyValueTestService : IService
+{
+    private readonly Dictionary<string, string> _data = new(StringComparer.Ordinal);
+
+    public string Namespace => "kv";
+
+    public int Applied { get; private set; }
+
+    public ValueTask<byte[]> PrepareAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
+    {
+        var text = Encoding.UTF8.GetString(request.Span);
+        if (!text.StartsWith("set ", StringComparison.Ordinal)) throw new ServiceRejectedException($"unknown command '{text}'");
+        return ValueTask.FromResult(request.ToArray());
+    }
+
+    public byte[] Apply(in ApplyContext context, ReadOnlySpan<byte> command)
+    {
+        var parts = Encoding.UTF8.GetString(command).Split(' ', 3);
+        lock (_data)
+        {
+            _data.TryGetValue(parts[1], out var previous);
+            _data[parts[1]] = parts[2];
+            Applied++;
+            return Encoding.UTF8.GetBytes(previous ?? "");
+        }
+    }
+
+    public byte[] Query(ReadOnlySpan<byte> query)
+    {
+        lock (_data) return Encoding.UTF8.GetBytes(_data.GetValueOrDefault(Encoding.UTF8.GetString(query), ""));
+    }
+
+    public string? Get(string key)
+    {
+        lock (_data) return _data.GetValueOrDefault(key);
+    }
+
+    public byte[] GetInit() => [];
+
+    public async ValueTask WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken)
+    {
+        string text;
+        lock (_data) text = string.Join('\n', _data.Select(p => $"{p.Key}={p.Value}"));
+        await destination.WriteAsync(Encoding.UTF8.GetBytes(text), cancellationToken);
+    }
+
+    public async ValueTask RestoreSnapshotAsync(Stream source, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(source, Encoding.UTF8, leaveOpen: true);
+        var text = await reader.ReadToEndAsync(cancellationToken);
+        lock (_data)
+        {
+            _data.Clear();
+            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var eq = line.IndexOf('=', StringComparison.Ordinal);
+                _data[line[..eq]] = line[(eq + 1)..];
+            }
+        }
+    }
+}
