@@ -158,6 +158,16 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
+    /// <summary>
+    /// Stops at once, as a crash would: no leadership hand-over, connections dropped mid-flight. What was
+    /// acknowledged is durable already (every write is synchronous), which is what tests of it prove.
+    /// </summary>
+    internal async ValueTask CrashAsync()
+    {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1) return;
+        await _runtime.DisposeAsync().ConfigureAwait(false);
+    }
+
     private async Task HandOverLeadershipAsync(CancellationToken cancellationToken)
     {
         try
