@@ -65,18 +65,13 @@ public sealed partial class RaftNode
         RaftNode? node = null;
         Forwarder? forwarder = null;
 
-        var transportOptions = new TransportOptions
-        {
-            ClusterId = options.ClusterId, NodeId = options.NodeId, Secret = Encoding.UTF8.GetBytes(options.Secret),
-            MaxFrameSize = (int)Math.Max(16UL * 1024 * 1024, options.MaxSizePerMessage * 2 + 4096),
-        };
-        var transport = new NodeTransport(transportOptions, Runtime.PeerAddress.ParseListen(options.ListenAddress), raftRef,
-            options.DataDirectory, system, journal, (from, payload) => OnForwardAsync(node, forwarder, from, payload),
-            new TransportLogAdapter(loggerFactory.CreateLogger("RaftActors.Transport")), options.TimeProvider);
-        parts.Transport = transport;
-        await transport.StartAsync(cancellationToken).ConfigureAwait(false);
-        forwarder = new Forwarder(transport.SendForward);
-        var advertised = options.AdvertisedAddress ?? FormatEndPoint(transport.EndPoint, options.ListenAddress);
+        Func<ulong, ReadOnlyMemory<byte>, ValueTask> onForward = (from, payload) => OnForwardAsync(node, forwarder, from, payload);
+        var context = new NodeNetworkContext(options, raftRef, system, journal, onForward, loggerFactory);
+        var network = options.NetworkFactory?.Invoke(context) ?? CreateTcpTransport(context);
+        parts.Network = network;
+        await network.StartAsync(cancellationToken).ConfigureAwait(false);
+        forwarder = new Forwarder(network.SendForward);
+        var advertised = options.AdvertisedAddress ?? FormatAddress(options.ListenAddress, network.BoundPort);
 
         var storage = new JournalStorage(journal);
         if (IsFresh(journal) && !options.Join)
@@ -88,7 +83,7 @@ public sealed partial class RaftNode
         var serviceState = new ServiceActorState();
         var serviceActor = system.ActorOf(ServiceActor.CreateProps(options.NodeId, services, registry, raftRef, journal, serviceOptions,
             journal.State.HardState.Commit, serviceState, loggerFactory.CreateLogger("RaftActors.Service")), "service");
-        var settings = new RaftActorSettings(options, storage, registry, state, transport, serviceActor,
+        var settings = new RaftActorSettings(options, storage, registry, state, network, serviceActor,
             loggerFactory.CreateLogger("RaftActors.Raft"));
         var raftActor = system.ActorOf(Props.Create(() => new RaftActor(settings)), "raft");
         raftRef.Target = raftActor;
@@ -161,10 +156,23 @@ public sealed partial class RaftNode
         return next & 0xFFFFFF;
     }
 
-    private static string FormatEndPoint(IPEndPoint bound, string configured)
+    private static NodeTransport CreateTcpTransport(NodeNetworkContext context)
+    {
+        var options = context.Options;
+        var transportOptions = new TransportOptions
+        {
+            ClusterId = options.ClusterId, NodeId = options.NodeId, Secret = Encoding.UTF8.GetBytes(options.Secret),
+            MaxFrameSize = (int)Math.Max(16UL * 1024 * 1024, options.MaxSizePerMessage * 2 + 4096),
+        };
+        return new NodeTransport(transportOptions, Runtime.PeerAddress.ParseListen(options.ListenAddress), context.RaftActor,
+            options.DataDirectory, context.System, context.Journal, context.OnForward,
+            new TransportLogAdapter(context.LoggerFactory.CreateLogger("RaftActors.Transport")), options.TimeProvider);
+    }
+
+    private static string FormatAddress(string configured, int port)
     {
         var host = configured.Contains("://", StringComparison.Ordinal) ? new Uri(configured).Host : configured[..configured.LastIndexOf(':')];
         host = host.Trim('[', ']');
-        return host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{bound.Port}" : $"{host}:{bound.Port}";
+        return host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
     }
 }

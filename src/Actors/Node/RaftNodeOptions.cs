@@ -70,6 +70,9 @@ public sealed class RaftNodeOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Replaces the TCP transport (the TestKit's in-process network uses it).</summary>
+    internal Func<Runtime.NodeNetworkContext, Runtime.INodeNetwork>? NetworkFactory { get; init; }
+
     /// <summary>Checks every value and says what to fix; <see cref="RaftNode.StartAsync"/> calls it.</summary>
     public void Validate()
     {

@@ -13,7 +13,7 @@ namespace RaftActors.Actors.Runtime;
 /// created and stopped here by peer id. It is the RaftActor's <see cref="IPeerRouter"/>. Thread-safe: the
 /// RaftActor routes messages through it while the node changes the set of peers.
 /// </summary>
-internal sealed class NodeTransport : IPeerRouter, IAsyncDisposable
+internal sealed class NodeTransport : INodeNetwork
 {
     private readonly TransportOptions _options;
     private readonly ActorSystem _system;
@@ -63,6 +63,8 @@ internal sealed class NodeTransport : IPeerRouter, IAsyncDisposable
 
     /// <summary>The bound listen address; after <see cref="StartAsync"/> it carries the actual port when 0 was asked for.</summary>
     public IPEndPoint EndPoint => _listener.EndPoint;
+
+    public int BoundPort => _listener.EndPoint.Port;
 
     /// <summary><see cref="EndPoint"/> as <c>host:port</c> text, the form peers are configured with.</summary>
     public string ListenAddress => PeerAddress.Format(_listener.EndPoint);

@@ -15,13 +15,13 @@ internal sealed class StartedParts(IJournal journal) : IAsyncDisposable
 
     public IJournal Journal { get; } = journal;
     public ActorSystem? System { get; set; }
-    public NodeTransport? Transport { get; set; }
+    public INodeNetwork? Network { get; set; }
     public EventDispatcher? Events { get; set; }
 
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
-        if (Transport is not null) await Transport.DisposeAsync().ConfigureAwait(false);
+        if (Network is not null) await Network.DisposeAsync().ConfigureAwait(false);
         if (System is not null) await System.DisposeAsync().ConfigureAwait(false);
         Journal.Dispose();
         if (Events is not null) await Events.DisposeAsync().ConfigureAwait(false);
