@@ -1,0 +1,58 @@
+using System.Net;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using RaftActors.Host.Api;
+using RaftActors.Host.Configuration;
+using RaftActors.Host.Diagnostics;
+using RaftActors.Host.Node;
+
+namespace RaftActors.Host;
+
+/// <summary>Builds one node's web application: configuration, Kestrel, the node, the promoter and the client API.</summary>
+internal static class NodeApplication
+{
+    public static WebApplication Build(string[] args)
+    {
+        // Args are applied by HostConfiguration with the eosc switch names, not by the default provider.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        HostConfiguration.Apply(builder.Configuration, args);
+        var section = builder.Configuration.GetSection(NodeHostOptions.Section);
+        var options = section.Get<NodeHostOptions>() ?? new NodeHostOptions();
+        // Checked here as well as by ValidateOnStart: Kestrel is configured from these values before the host starts.
+        var validation = new NodeHostOptionsValidator().Validate(null, options);
+        if (validation.Failed) throw new OptionsValidationException(NodeHostOptions.Section, typeof(NodeHostOptions), validation.Failures);
+
+        builder.Services.AddOptions<NodeHostOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<NodeHostOptions>, NodeHostOptionsValidator>();
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+        builder.Services.Configure<FormOptions>(o =>
+        {
+            o.ValueLengthLimit = (int)options.MaxBodyBytes;
+            o.MultipartBodyLengthLimit = options.MaxBodyBytes;
+        });
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HostJson.Default));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddMetrics();
+        builder.Services.AddSingleton<HostMetrics>();
+        builder.Services.AddSingleton<NodeManager>();
+        builder.Services.AddSingleton<JoinCoordinator>();
+        builder.Services.AddHostedService<NodeHostedService>();
+        builder.Services.AddHostedService<Promoter>();
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Parse(options.HttpBind), options.HttpPort);
+            kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            kestrel.AddServerHeader = false;
+        });
+
+        var app = builder.Build();
+        app.MapClientApi();
+        return app;
+    }
+}
