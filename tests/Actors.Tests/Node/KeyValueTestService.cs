@@ -12,6 +12,31 @@ internal sealed class KeyValueTestService : IService
 
     public int Applied { get; private set; }
 
+    /// <summary>How many snapshots were restored into this instance (from its journal or from the leader).</summary>
+    public int Restores { get; private set; }
+
+    public int Count
+    {
+        get
+        {
+            lock (_data) return _data.Count;
+        }
+    }
+
+    /// <summary>A copy of the whole state.</summary>
+    public Dictionary<string, string> Dump()
+    {
+        lock (_data) return new Dictionary<string, string>(_data, StringComparer.Ordinal);
+    }
+
+    /// <summary>Whether every expected key holds its expected value.</summary>
+    public bool Holds(IReadOnlyDictionary<string, string> expected) => Missing(expected) == 0;
+
+    public int Missing(IReadOnlyDictionary<string, string> expected)
+    {
+        lock (_data) return expected.Count(p => !_data.TryGetValue(p.Key, out var v) || v != p.Value);
+    }
+
     public ValueTask<byte[]> PrepareAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken)
     {
         var text = Encoding.UTF8.GetString(request.Span);
@@ -56,6 +81,7 @@ internal sealed class KeyValueTestService : IService
         var text = await reader.ReadToEndAsync(cancellationToken);
         lock (_data)
         {
+            Restores++;
             _data.Clear();
             foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
@@ -7,16 +8,26 @@ namespace RaftActors.Actors.Tests.Node;
 
 /// <summary>
 /// Real nodes in this process: TCP on 127.0.0.1, SQLite journals in a temporary folder (deleted on
-/// dispose). Waits poll with deadlines; nothing sleeps for correctness.
+/// dispose). Waits poll with deadlines; nothing sleeps for correctness. A node keeps its port and data
+/// folder across a stop or crash, so <see cref="RestartNodeAsync"/> brings back the same node.
 /// </summary>
 internal sealed class NodeCluster : IAsyncDisposable
 {
     public const string Secret = "test-cluster-secret-0123456789";
+    public const string ClusterId = "test";
     private readonly string _root = Path.Combine(Path.GetTempPath(), "raftactors-node-" + Guid.NewGuid().ToString("N"));
     private readonly Dictionary<ulong, int> _ports = [];
+    private readonly Dictionary<ulong, (ulong[] Founders, bool Join)> _starts = [];
 
     public Dictionary<ulong, RaftNode> Nodes { get; } = [];
     public Dictionary<ulong, KeyValueTestService> Services { get; } = [];
+
+    /// <summary>The log lines of each node's latest start.</summary>
+    public Dictionary<ulong, CapturingLoggerFactory> Logs { get; } = [];
+
+    /// <summary>The events each node raised, across restarts.</summary>
+    public ConcurrentDictionary<ulong, ConcurrentQueue<RaftEvent>> Events { get; } = new();
+
     public Func<ulong, RaftNodeOptions, RaftNodeOptions> Customize { get; set; } = (_, o) => o;
 
     public static int FreePort()
@@ -28,26 +39,53 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     public string Address(ulong id) => $"127.0.0.1:{_ports[id]}";
 
+    public IPEndPoint EndPoint(ulong id) => new(IPAddress.Loopback, _ports[id]);
+
+    public string DataDirectory(ulong id) => Path.Combine(_root, $"node-{id}");
+
     public async Task StartAsync(params ulong[] ids)
     {
         foreach (var id in ids) _ports.TryAdd(id, FreePort());
         await Task.WhenAll(ids.Select(id => StartNodeAsync(id, ids)));
     }
 
-    public async Task<RaftNode> StartNodeAsync(ulong id, IReadOnlyCollection<ulong> founders, bool join = false)
+    /// <summary>The options a node of this cluster starts with (before <see cref="Customize"/>).</summary>
+    public RaftNodeOptions OptionsFor(ulong id, IReadOnlyCollection<ulong> founders, bool join = false)
     {
         _ports.TryAdd(id, FreePort());
-        var options = new RaftNodeOptions
+        return new RaftNodeOptions
         {
-            NodeId = id, ListenAddress = Address(id), DataDirectory = Path.Combine(_root, $"node-{id}"),
-            ClusterId = "test", Secret = Secret, TickInterval = TimeSpan.FromMilliseconds(20), Join = join,
+            NodeId = id, ListenAddress = Address(id), DataDirectory = DataDirectory(id),
+            ClusterId = ClusterId, Secret = Secret, TickInterval = TimeSpan.FromMilliseconds(20), Join = join,
             Peers = founders.Where(f => f != id).ToDictionary(f => f, Address),
             RequestTimeout = TimeSpan.FromSeconds(10),
         };
+    }
+
+    public async Task<RaftNode> StartNodeAsync(ulong id, IReadOnlyCollection<ulong> founders, bool join = false,
+        Func<RaftNodeOptions, RaftNodeOptions>? adjust = null)
+    {
+        var options = Customize(id, OptionsFor(id, founders, join));
+        if (adjust is not null) options = adjust(options);
+        _starts[id] = ([.. founders], join);
         var service = new KeyValueTestService();
-        var node = await RaftNode.StartAsync(Customize(id, options), [service]);
+        var logs = new CapturingLoggerFactory();
+        var node = await RaftNode.StartAsync(options, [service], logs);
+        var events = Events.GetOrAdd(id, _ => new ConcurrentQueue<RaftEvent>());
+        node.EventRaised += (_, e) => events.Enqueue(e);
         Nodes[id] = node;
         Services[id] = service;
+        Logs[id] = logs;
+        return node;
+    }
+
+    /// <summary>Starts a stopped or crashed node again: same id, port, data folder and founders, a fresh service.</summary>
+    public async Task<RaftNode> RestartNodeAsync(ulong id)
+    {
+        if (Nodes.ContainsKey(id)) throw new InvalidOperationException($"node {id} is running");
+        var (founders, join) = _starts[id];
+        var node = await StartNodeAsync(id, founders, join);
+        await node.WhenRecovered.WaitAsync(TimeSpan.FromSeconds(20));
         return node;
     }
 
@@ -73,7 +111,52 @@ internal sealed class NodeCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until every running node's service holds exactly <paramref name="expected"/> (applied locally; no reads).</summary>
+    public async Task WaitForAllToHoldAsync(IReadOnlyDictionary<string, string> expected, TimeSpan? timeout = null)
+    {
+        await WaitUntilAsync(() => Services.Where(s => Nodes.ContainsKey(s.Key)).All(s => s.Value.Holds(expected)),
+            $"every node holds the {expected.Count} acknowledged writes (" + string.Join(", ", Services.Where(s => Nodes.ContainsKey(s.Key))
+                .Select(s => $"node {s.Key}: {s.Value.Count} keys, {s.Value.Missing(expected)} missing or different")) + ")",
+            timeout ?? TimeSpan.FromSeconds(20));
+    }
+
     public static byte[] Set(string key, string value) => Encoding.UTF8.GetBytes($"set {key} {value}");
+
+    /// <summary>
+    /// Writes <paramref name="count"/> keys through <paramref name="via"/> (or the current leader), <paramref name="parallelism"/>
+    /// at a time; records each acknowledged write in <paramref name="acknowledged"/>. Failed writes are retried
+    /// while the deadline allows (a retried write may have applied already: it sets the same value, so it is harmless).
+    /// </summary>
+    public async Task WriteAsync(string prefix, int count, ConcurrentDictionary<string, string> acknowledged, int parallelism = 32,
+        ulong? via = null, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        var next = -1;
+        async Task Worker()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < count)
+            {
+                var key = $"{prefix}{i}";
+                var value = $"v{i}";
+                while (true)
+                {
+                    var node = via is { } id ? Nodes[id] : Nodes.Values.FirstOrDefault(n => n.IsLeader) ?? Nodes.Values.First();
+                    try
+                    {
+                        await node.ProposeAsync("kv", Set(key, value));
+                        acknowledged[key] = value;
+                        break;
+                    }
+                    catch (Exception ex) when (ex is RaftNodeException or ObjectDisposedException && DateTime.UtcNow < deadline)
+                    {
+                        await Task.Delay(20);
+                    }
+                }
+            }
+        }
+        await Task.WhenAll(Enumerable.Range(0, parallelism).Select(_ => Task.Run(Worker)));
+    }
 
     public async Task StopNodeAsync(ulong id)
     {
@@ -81,9 +164,16 @@ internal sealed class NodeCluster : IAsyncDisposable
         Nodes.Remove(id);
     }
 
+    /// <summary>Kills a node without a graceful stop: no leadership hand-over, connections dropped.</summary>
+    public async Task CrashNodeAsync(ulong id)
+    {
+        await Nodes[id].CrashAsync();
+        Nodes.Remove(id);
+    }
+
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in Nodes.Values) await node.DisposeAsync();
+        foreach (var node in Nodes.Values) await node.CrashAsync();
         Nodes.Clear();
         try
         {

@@ -3,6 +3,7 @@ using RaftActors.Actors;
 
 namespace RaftActors.Actors.Tests.Node;
 
+[Collection(NodeClusterCollection.Name)]
 public sealed class NodeClusterTests
 {
     [Fact]
