@@ -72,3 +72,12 @@ internal sealed record ServiceInitRequest(string Namespace, TaskCompletionSource
 /// nodes), queued in order with that peer's Raft messages.
 /// </summary>
 internal sealed record OutboundForward(byte[] Payload);
+
+/// <summary>
+/// Take a snapshot now, if anything was applied since the last one: the leader must send a snapshot to a
+/// member that the stored snapshot's configuration does not name (it would refuse it), so it needs a newer one.
+/// </summary>
+internal sealed record TakeSnapshotNow
+{
+    public static readonly TakeSnapshotNow Instance = new();
+}

@@ -7,6 +7,7 @@ namespace RaftActors.Actors.Runtime;
 internal sealed partial class RaftActor
 {
     private readonly Dictionary<(ulong Index, ulong Term), string> _stagedSnapshots = [];
+    private ulong _freshSnapshotAskedAt = ulong.MaxValue;
 
     /// <summary>
     /// The Ready contract (see <see cref="Ready"/>): send what may go at once, persist in one write, send
@@ -34,12 +35,33 @@ internal sealed partial class RaftActor
     private void Send(IReadOnlyList<RaftMessage> messages)
     {
         if (messages.Count == 0) return;
+        if (messages.Any(IsSnapshotTheTargetWouldRefuse)) messages = messages.Where(m => !IsSnapshotTheTargetWouldRefuse(m)).ToArray();
+        if (messages.Count == 0) return;
         if (messages.Count == 1)
         {
             _settings.Peers.Send(messages[0].To, messages);
             return;
         }
         foreach (var group in messages.GroupBy(m => m.To)) _settings.Peers.Send(group.Key, group.ToArray());
+    }
+
+    /// <summary>
+    /// A snapshot whose configuration does not name its target (a member added after it was taken) would be
+    /// refused. Instead of sending it, report it failed — the core probes again later — and ask the
+    /// ServiceActor for a fresh snapshot, once per stored snapshot.
+    /// </summary>
+    private bool IsSnapshotTheTargetWouldRefuse(RaftMessage m)
+    {
+        if (m.Type != MessageType.Snapshot || m.Snapshot is not { } snap) return false;
+        var cs = snap.Metadata.ConfState;
+        if (cs.Voters.Contains(m.To) || cs.Learners.Contains(m.To) || cs.VotersOutgoing.Contains(m.To)) return false;
+        Self.Tell(new SnapshotSendFinished(m.To, Failed: true));
+        if (_freshSnapshotAskedAt != snap.Metadata.Index)
+        {
+            _freshSnapshotAskedAt = snap.Metadata.Index;
+            _settings.ServiceActor.Tell(TakeSnapshotNow.Instance);
+        }
+        return true;
     }
 
     /// <summary>One durable journal write for the whole Ready (group commit). A failure stops the node.</summary>

@@ -118,6 +118,7 @@ internal sealed partial class ServiceActor : ActorBase
                 case ServiceQuery query: OnQuery(query); break;
                 case ServiceInitRequest init: OnInit(init); break;
                 case RestoreServiceSnapshot restore: await OnRestoreSnapshotAsync(restore).ConfigureAwait(false); break;
+                case TakeSnapshotNow: if (_applied > _snapshotBase) await TakeSnapshotAsync().ConfigureAwait(false); break;
                 case RecoverFromJournal: break;
                 default: Unhandled(message); break;
             }
