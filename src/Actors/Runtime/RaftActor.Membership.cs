@@ -14,6 +14,7 @@ internal sealed partial class RaftActor
     private readonly Dictionary<ulong, bool> _reachable = [];
     private readonly Dictionary<ulong, TaskCompletionSource<ConfState>> _membershipWaiters = [];
     private readonly Dictionary<ulong, ulong> _membershipAt = [];
+    private readonly Dictionary<ulong, (string Address, long Until)> _departing = [];
 
     private void LoadMembers()
     {
@@ -29,7 +30,25 @@ internal sealed partial class RaftActor
         _settings.Peers.SetPeers(PeerAddresses());
     }
 
-    private Dictionary<ulong, string> PeerAddresses() => _addresses.Where(p => p.Key != _id).ToDictionary(p => p.Key, p => p.Value);
+    private Dictionary<ulong, string> PeerAddresses()
+    {
+        var peers = _addresses.Where(p => p.Key != _id).ToDictionary(p => p.Key, p => p.Value);
+        foreach (var (id, (address, _)) in _departing) peers.TryAdd(id, address);
+        return peers;
+    }
+
+    /// <summary>
+    /// A removed member stays reachable for two election timeouts: the answer to its own forwarded
+    /// removal request, and the commit that tells it it was removed, still have to reach it.
+    /// </summary>
+    private void ExpireDepartedPeers()
+    {
+        if (_departing.Count == 0) return;
+        var expired = _departing.Where(d => d.Value.Until <= _ticks).Select(d => d.Key).ToArray();
+        if (expired.Length == 0) return;
+        foreach (var id in expired) _departing.Remove(id);
+        _settings.Peers.SetPeers(PeerAddresses());
+    }
 
     private void SaveMembers()
     {
@@ -87,10 +106,15 @@ internal sealed partial class RaftActor
                 case ConfChangeType.AddVoter or ConfChangeType.AddLearner when context.Address.Length > 0:
                     changed |= !_addresses.TryGetValue(single.NodeId, out var old) || old != context.Address;
                     _addresses[single.NodeId] = context.Address;
+                    _departing.Remove(single.NodeId);
                     _state.Raise(new MemberAdded(_id, single.NodeId, context.Address, single.Type == ConfChangeType.AddVoter));
                     break;
                 case ConfChangeType.RemoveNode:
-                    changed |= _addresses.Remove(single.NodeId);
+                    if (_addresses.Remove(single.NodeId, out var departed))
+                    {
+                        changed = true;
+                        if (single.NodeId != _id) _departing[single.NodeId] = (departed, _ticks + 2L * _settings.Options.ElectionTicks);
+                    }
                     _state.Raise(new MemberRemoved(_id, single.NodeId));
                     break;
             }

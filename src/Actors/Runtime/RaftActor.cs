@@ -89,6 +89,7 @@ internal sealed partial class RaftActor : ActorBase
         _ticks++;
         _node.Tick();
         ExpireTransfers();
+        ExpireDepartedPeers();
         if ((_ticks & 63) == 0) SweepAbandonedReads();
     }
 
