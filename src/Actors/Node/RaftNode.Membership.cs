@@ -27,32 +27,40 @@ public sealed partial class RaftNode
     /// </summary>
     public async Task<ConfState> AddMemberAsync(ulong id, string address, TimeSpan? catchUpTimeout = null, CancellationToken cancellationToken = default)
     {
-        await AddLearnerAsync(id, address, cancellationToken).ConfigureAwait(false);
-        using var deadline = Deadline(catchUpTimeout ?? _options.RequestTimeout * 3, cancellationToken);
+        ArgumentException.ThrowIfNullOrWhiteSpace(address);
+        var request = new ForwardRequest(0, ForwardOperation.AddMember, "", System.Text.Encoding.UTF8.GetBytes(address), 0, 0, id);
+        var result = await RouteAsync(request, catchUpTimeout ?? _options.RequestTimeout * 3, AddMemberLocalAsync, cancellationToken)
+            .ConfigureAwait(false);
+        return RaftCodec.DecodeConfState(result);
+    }
+
+    /// <summary>On the leader: add a learner, watch its match index reach the commit index, then promote it.</summary>
+    private async Task<byte[]> AddMemberLocalAsync(ForwardRequest request, CancellationToken deadline)
+    {
+        var id = request.Target;
+        var address = System.Text.Encoding.UTF8.GetString(request.Payload);
+        var status = await GetStatusAsync(deadline).ConfigureAwait(false);
+        if (!status.Members.Any(m => m.NodeId == id)) await AddLearnerAsync(id, address, deadline).ConfigureAwait(false);
         while (true)
         {
-            var leader = Leader;
-            if (leader == NodeId)
-            {
-                var status = await GetStatusAsync(deadline.Token).ConfigureAwait(false);
-                var member = status.Members.FirstOrDefault(m => m.NodeId == id);
-                if (member?.MatchIndex is { } match && match >= status.CommitIndex) break;
-            }
-            else if (leader != 0)
-            {
-                // Only the leader knows how far the learner is; let it decide by promoting when asked.
-                break;
-            }
+            status = await GetStatusAsync(deadline).ConfigureAwait(false);
+            var member = status.Members.FirstOrDefault(m => m.NodeId == id);
+            if (member is { IsVoter: true }) return RaftCodec.Encode(new ConfState(status.Members.Where(m => m.IsVoter).Select(m => m.NodeId),
+                status.Members.Where(m => !m.IsVoter).Select(m => m.NodeId)));
+            // Leadership moved while waiting: let the router send the rest to the new leader.
+            if (status.Role != Core.StateRole.Leader) throw new RaftNodeException(RaftErrorCode.NotLeader, "leadership moved while the member caught up");
+            if (member?.MatchIndex is { } match && match >= status.CommitIndex) break;
             try
             {
-                await Task.Delay(_options.TickInterval, _options.TimeProvider, deadline.Token).ConfigureAwait(false);
+                await Task.Delay(_options.TickInterval, _options.TimeProvider, deadline).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
                 throw new RaftNodeException(RaftErrorCode.Timeout, $"node {id} did not catch up in time; it stays a learner");
             }
         }
-        return await PromoteAsync(id, cancellationToken).ConfigureAwait(false);
+        var config = await PromoteAsync(id, deadline).ConfigureAwait(false);
+        return RaftCodec.Encode(config);
     }
 
     private static byte[] Context(string address)

@@ -27,15 +27,26 @@ public sealed partial class RaftNode
             }
             catch (RaftNodeException ex) when (IsRetryable(ex.Code) && !deadline.IsCancellationRequested)
             {
-                // Leadership is moving: wait for the cluster to settle on a leader and try again.
+                // Leadership is moving: wait below for the cluster to settle on a leader and try again. The wait
+                // is outside this handler so that a deadline expiring during it becomes Timeout, as above.
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw TimedOut();
+            }
+            try
+            {
                 await WaitForLeaderAsync(deadline.Token, differentFrom: leader).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new RaftNodeException(RaftErrorCode.Timeout, "the request did not complete in time; it may still take effect");
+                throw TimedOut();
             }
         }
     }
+
+    private static RaftNodeException TimedOut() =>
+        new(RaftErrorCode.Timeout, "the request did not complete in time; it may still take effect");
 
     private static bool IsRetryable(RaftErrorCode code) => code is RaftErrorCode.NoLeader or RaftErrorCode.NotLeader;
 
@@ -116,6 +127,7 @@ public sealed partial class RaftNode
                 ForwardOperation.Propose when _services.ContainsKey(request.Namespace) => await ProposeLocalAsync(request, deadline.Token).ConfigureAwait(false),
                 ForwardOperation.Propose => throw new RaftNodeException(RaftErrorCode.NotFound, $"no service has the namespace '{request.Namespace}'"),
                 ForwardOperation.ChangeMembership => await MembershipLocalAsync(request, deadline.Token).ConfigureAwait(false),
+                ForwardOperation.AddMember => await AddMemberLocalAsync(request, deadline.Token).ConfigureAwait(false),
                 _ => await TransferLocalAsync(request, deadline.Token).ConfigureAwait(false),
             };
             return new ForwardResponse(request.CallId, null, "", result);

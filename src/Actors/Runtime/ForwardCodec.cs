@@ -8,6 +8,8 @@ internal enum ForwardOperation : byte
     Propose = 1,
     ChangeMembership = 2,
     TransferLeadership = 3,
+    /// <summary>Add as a learner, wait until caught up, promote: run where the progress is known, on the leader.</summary>
+    AddMember = 4,
 }
 
 /// <summary>A client request a follower hands to the leader, which runs it as if it were its own.</summary>
@@ -69,7 +71,7 @@ internal static class ForwardCodec
         if (kind == RequestKind)
         {
             var op = r.Byte();
-            if (op is < 1 or > 3) throw new CodecException($"unknown forward operation {op}");
+            if (op is < 1 or > 4) throw new CodecException($"unknown forward operation {op}");
             result = new ForwardRequest(callId, (ForwardOperation)op, r.String(CommandEnvelope.MaxNamespaceBytes), r.Bytes(),
                 r.VarUInt(), r.VarUInt(), r.VarUInt());
         }

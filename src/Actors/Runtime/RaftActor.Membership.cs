@@ -103,11 +103,16 @@ internal sealed partial class RaftActor
         {
             switch (single.Type)
             {
-                case ConfChangeType.AddVoter or ConfChangeType.AddLearner when context.Address.Length > 0:
-                    changed |= !_addresses.TryGetValue(single.NodeId, out var old) || old != context.Address;
-                    _addresses[single.NodeId] = context.Address;
-                    _departing.Remove(single.NodeId);
-                    _state.Raise(new MemberAdded(_id, single.NodeId, context.Address, single.Type == ConfChangeType.AddVoter));
+                case ConfChangeType.AddVoter or ConfChangeType.AddLearner:
+                    // A promotion carries no address: the member keeps the one it was added with.
+                    if (context.Address.Length > 0)
+                    {
+                        changed |= !_addresses.TryGetValue(single.NodeId, out var old) || old != context.Address;
+                        _addresses[single.NodeId] = context.Address;
+                        _departing.Remove(single.NodeId);
+                    }
+                    _state.Raise(new MemberAdded(_id, single.NodeId, _addresses.GetValueOrDefault(single.NodeId, ""),
+                        single.Type == ConfChangeType.AddVoter));
                     break;
                 case ConfChangeType.RemoveNode:
                     if (_addresses.Remove(single.NodeId, out var departed))
