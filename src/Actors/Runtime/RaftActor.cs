@@ -50,6 +50,16 @@ internal sealed partial class RaftActor : ActorBase
     protected override void PreStart() =>
         Timers.StartPeriodicTimer("tick", RaftTick.Instance, _settings.Options.TickInterval);
 
+    /// <summary>
+    /// A restart (after a bug, not a journal failure) rebuilds the core from the journal; client requests
+    /// already in the log keep waiting in the shared registry, but what only this instance tracked is lost.
+    /// </summary>
+    protected override void PreRestart(Exception reason, object? message)
+    {
+        FailPending(new RaftNodeException(RaftErrorCode.LeadershipLost, $"node {_id} restarted its Raft actor: {reason.Message}; retry"));
+        DeleteStagedSnapshots();
+    }
+
     protected override void PostStop()
     {
         _registry.FailAll(new RaftNodeException(RaftErrorCode.Stopped, $"node {_id} stopped"));
