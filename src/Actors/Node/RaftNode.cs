@@ -105,7 +105,17 @@ public sealed partial class RaftNode : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(query);
         if (!_services.ContainsKey(ns)) throw new RaftNodeException(RaftErrorCode.NotFound, $"no service has the namespace '{ns}'");
         using var deadline = Deadline(timeout, cancellationToken);
-        var index = consistency == ReadConsistency.Linearizable ? await ReadBarrierAsync(deadline.Token).ConfigureAwait(false) : 0;
+        ulong index = 0;
+        try
+        {
+            if (consistency == ReadConsistency.Linearizable) index = await ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // The deadline ran out while no leader was known: a timeout like any other, not the caller's cancellation.
+            if (_runtime.Completion.IsCompleted) throw new RaftNodeException(RaftErrorCode.Stopped, $"node {NodeId} has stopped");
+            throw new RaftNodeException(RaftErrorCode.Timeout, "the read barrier did not complete in time: no leader confirmed it");
+        }
         var completion = NewCompletion<byte[]>();
         _runtime.ServiceActor.Tell(new ServiceQuery(ns, query, index, completion));
         return await Await(completion.Task, "the read", deadline.Token).ConfigureAwait(false);

@@ -2,6 +2,7 @@ using System.Text;
 
 namespace RaftActors.Actors.Tests.Node;
 
+[Collection(NodeClusterCollection.Name)]
 public sealed class JoinAfterCompactionTests
 {
     [Fact]

@@ -47,12 +47,7 @@ public sealed class NodeMembershipTests
     {
         await using var cluster = new NodeCluster
         {
-            Customize = (_, o) => new RaftNodeOptions
-            {
-                NodeId = o.NodeId, ListenAddress = o.ListenAddress, DataDirectory = o.DataDirectory, ClusterId = o.ClusterId,
-                Secret = o.Secret, Peers = o.Peers, Join = o.Join, TickInterval = o.TickInterval, RequestTimeout = o.RequestTimeout,
-                SnapshotEvery = 500, KeepEntriesAfterSnapshot = 100,
-            },
+            Customize = (_, o) => NodeCluster.With(o, snapshotEvery: 500, keepEntries: 100),
         };
         await cluster.StartAsync(1, 2, 3);
         var leader = await cluster.WaitForLeaderAsync();

@@ -17,14 +17,14 @@ public sealed class NodeSecurityTests
     public async Task A_node_with_a_wrong_cluster_secret_is_rejected_and_learns_nothing_while_the_cluster_goes_on()
     {
         await using var cluster = new NodeCluster();
-        await AssertStrangerIsRejectedAsync(cluster, o => With(o, secret: "a-wrong-secret-of-enough-bytes"), "failed to prove the cluster secret");
+        await AssertStrangerIsRejectedAsync(cluster, o => NodeCluster.With(o, secret: "a-wrong-secret-of-enough-bytes"), "failed to prove the cluster secret");
     }
 
     [Fact]
     public async Task A_node_with_a_wrong_cluster_id_is_rejected_and_learns_nothing_while_the_cluster_goes_on()
     {
         await using var cluster = new NodeCluster();
-        await AssertStrangerIsRejectedAsync(cluster, o => With(o, clusterId: "another-cluster"), "wrong cluster id");
+        await AssertStrangerIsRejectedAsync(cluster, o => NodeCluster.With(o, clusterId: "another-cluster"), "wrong cluster id");
     }
 
     [Fact]
@@ -115,13 +115,6 @@ public sealed class NodeSecurityTests
         Assert.Equal(0UL, leaderStatus.Members.Single(m => m.NodeId == Stranger).MatchIndex ?? 0);
         Assert.False(cluster.Events[Stranger].Any(e => e is LeaderChanged { Leader: not 0 }), "the stranger learned of a leader");
     }
-
-    private static RaftNodeOptions With(RaftNodeOptions o, string? secret = null, string? clusterId = null) => new()
-    {
-        NodeId = o.NodeId, ListenAddress = o.ListenAddress, DataDirectory = o.DataDirectory, Peers = o.Peers, Join = o.Join,
-        TickInterval = o.TickInterval, RequestTimeout = o.RequestTimeout,
-        Secret = secret ?? o.Secret, ClusterId = clusterId ?? o.ClusterId,
-    };
 
     private static byte[] RandomBytes(Random random, int count)
     {

@@ -15,12 +15,7 @@ public sealed class NodeSnapshotTests
     {
         await using var cluster = new NodeCluster
         {
-            Customize = (_, o) => new RaftNodeOptions
-            {
-                NodeId = o.NodeId, ListenAddress = o.ListenAddress, DataDirectory = o.DataDirectory, ClusterId = o.ClusterId,
-                Secret = o.Secret, Peers = o.Peers, Join = o.Join, TickInterval = o.TickInterval, RequestTimeout = o.RequestTimeout,
-                SnapshotEvery = 1000, KeepEntriesAfterSnapshot = 200,
-            },
+            Customize = (_, o) => NodeCluster.With(o, snapshotEvery: 1000, keepEntries: 200),
         };
         await cluster.StartAsync(1, 2, 3);
         var leader = await cluster.WaitForLeaderAsync();
@@ -37,7 +32,8 @@ public sealed class NodeSnapshotTests
         // The leader compacted its log far past what the victim holds: only a snapshot can bring it back.
         var leaderStatus = await cluster.Nodes[leader].GetStatusAsync();
         Assert.True(leaderStatus.CommitIndex > 20_000, $"commit index {leaderStatus.CommitIndex}");
-        Assert.Contains(cluster.Events[leader], e => e is SnapshotStored { Index: > 19_000 });
+        await NodeCluster.WaitUntilAsync(() => cluster.Events[leader].Any(e => e is SnapshotStored { Index: >= 19_000 }),
+            "the leader stored a snapshot near the end and compacted behind it");
 
         var restarted = await cluster.RestartNodeAsync(victim);
         Assert.Equal(0, cluster.Services[victim].Restores); // its own journal held no snapshot: it stopped before the first
