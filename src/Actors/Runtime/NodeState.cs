@@ -54,9 +54,15 @@ internal interface IPeerRouter
     void SetPeers(IReadOnlyDictionary<ulong, string> addresses);
 }
 
-/// <summary>An actor reference whose target is set after creation (two actors that need each other).</summary>
+/// <summary>
+/// An actor reference whose target is set after creation (two actors that need each other, or a
+/// listener that starts before the actor it feeds). Messages told before the target is set are kept,
+/// in order, and delivered when it is.
+/// </summary>
 internal sealed class DeferredActorRef(string name) : IActorRef
 {
+    private readonly object _gate = new();
+    private readonly List<(object Message, IActorRef? Sender)> _early = [];
     private IActorRef? _target;
 
     public string Name => name;
@@ -65,11 +71,34 @@ internal sealed class DeferredActorRef(string name) : IActorRef
 
     public IActorRef Target
     {
-        set => _target = value;
+        set
+        {
+            lock (_gate)
+            {
+                foreach (var (message, sender) in _early) value.Tell(message, sender);
+                _early.Clear();
+                _target = value;
+            }
+        }
     }
 
-    public void Tell(object message, IActorRef? sender = null) =>
-        (_target ?? throw new InvalidOperationException($"{name} is not wired yet")).Tell(message, sender);
+    public void Tell(object message, IActorRef? sender = null)
+    {
+        var target = Volatile.Read(ref _target);
+        if (target is null)
+        {
+            lock (_gate)
+            {
+                target = _target;
+                if (target is null)
+                {
+                    _early.Add((message, sender));
+                    return;
+                }
+            }
+        }
+        target.Tell(message, sender);
+    }
 
     public override string ToString() => Path;
 }
