@@ -89,7 +89,7 @@ public sealed partial class RaftNode
         raftRef.Target = raftActor;
 
         var completion = WatchAsync(system, raftActor, serviceActor, state, registry, forwarder, log, options.NodeId);
-        var runtime = new NodeRuntime(state, registry, raftActor, serviceActor, forwarder, events, serviceState.Recovered, completion,
+        var runtime = new NodeRuntime(state, registry, raftActor, serviceActor, forwarder, events, serviceState, completion,
             advertised, parts.DisposeAsync);
         node = new RaftNode(options, services.ToDictionary(s => s.Namespace, StringComparer.Ordinal), runtime, log);
         events.Source = node;

@@ -108,7 +108,7 @@ public sealed partial class RaftNode : IAsyncDisposable
         ulong index = 0;
         try
         {
-            if (consistency == ReadConsistency.Linearizable) index = await ReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+            if (consistency == ReadConsistency.Linearizable) index = await ReadIndexAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -122,10 +122,31 @@ public sealed partial class RaftNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// Waits until this node's service has applied everything committed before the call (a linearizable read
-    /// barrier). Returns the index that was reached.
+    /// Waits until this node's services have applied everything committed before the call, as confirmed by
+    /// the leader (a linearizable read barrier: local reads after it see every write acknowledged before
+    /// it). Returns the index that was reached.
     /// </summary>
     public async Task<ulong> ReadBarrierAsync(CancellationToken cancellationToken = default)
+    {
+        using var deadline = Deadline(null, cancellationToken);
+        try
+        {
+            var index = await ReadIndexAsync(deadline.Token).ConfigureAwait(false);
+            while (_runtime.ServiceState.AppliedIndex < index)
+            {
+                await Task.Delay(_options.TickInterval, _options.TimeProvider, deadline.Token).ConfigureAwait(false);
+            }
+            return index;
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            if (_runtime.Completion.IsCompleted) throw new RaftNodeException(RaftErrorCode.Stopped, $"node {NodeId} has stopped");
+            throw new RaftNodeException(RaftErrorCode.Timeout, "the read barrier did not complete in time");
+        }
+    }
+
+    /// <summary>The ReadIndex round (§6.4): the commit index a quorum confirmed this leader holds, retried across elections.</summary>
+    private async Task<ulong> ReadIndexAsync(CancellationToken cancellationToken)
     {
         while (true)
         {

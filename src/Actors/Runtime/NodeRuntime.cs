@@ -11,7 +11,7 @@ internal sealed class NodeRuntime(
     IActorRef serviceActor,
     Forwarder forwarder,
     EventDispatcher events,
-    Task recovered,
+    ServiceActorState serviceState,
     Task completion,
     string advertisedAddress,
     Func<ValueTask> shutdown) : IAsyncDisposable
@@ -24,7 +24,8 @@ internal sealed class NodeRuntime(
     public IActorRef ServiceActor { get; } = serviceActor;
     public Forwarder Forwarder { get; } = forwarder;
     public EventDispatcher Events { get; } = events;
-    public Task Recovered { get; } = recovered;
+    public ServiceActorState ServiceState { get; } = serviceState;
+    public Task Recovered => ServiceState.Recovered;
     public Task Completion { get; } = completion;
     public string AdvertisedAddress { get; } = advertisedAddress;
 
