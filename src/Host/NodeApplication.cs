@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using RaftActors.Host.Api;
 using RaftActors.Host.Configuration;
@@ -18,6 +19,8 @@ internal static class NodeApplication
         HostConfiguration.Apply(builder.Configuration, args);
         var section = builder.Configuration.GetSection(NodeHostOptions.Section);
         var options = section.Get<NodeHostOptions>() ?? new NodeHostOptions();
+        // --log-format wins; otherwise the standard Logging:Console:FormatterName setting picks the formatter.
+        options.LogFormat ??= builder.Configuration["Logging:Console:FormatterName"];
         // Checked here as well as by ValidateOnStart: Kestrel is configured from these values before the host starts.
         var validation = new NodeHostOptionsValidator().Validate(null, options);
         if (validation.Failed) throw new OptionsValidationException(NodeHostOptions.Section, typeof(NodeHostOptions), validation.Failures);
@@ -39,11 +42,7 @@ internal static class NodeApplication
         builder.Services.AddHostedService<NodeHostedService>();
         builder.Services.AddHostedService<Promoter>();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Logging.AddSimpleConsole(o =>
-        {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+        AddConsoleLogging(builder.Logging, options.LogFormat);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(IPAddress.Parse(options.HttpBind), options.HttpPort);
@@ -54,5 +53,30 @@ internal static class NodeApplication
         var app = builder.Build();
         app.MapClientApi();
         return app;
+    }
+
+    /// <summary>One console formatter: simple lines for people, JSON lines (with EventId) for log collectors, or systemd.</summary>
+    private static void AddConsoleLogging(ILoggingBuilder logging, string? format)
+    {
+        switch (format?.ToLowerInvariant())
+        {
+            case ConsoleFormatterNames.Json:
+                logging.AddJsonConsole(o =>
+                {
+                    o.UseUtcTimestamp = true;
+                    o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+                });
+                break;
+            case ConsoleFormatterNames.Systemd:
+                logging.AddSystemdConsole();
+                break;
+            default:
+                logging.AddSimpleConsole(o =>
+                {
+                    o.SingleLine = true;
+                    o.TimestampFormat = "HH:mm:ss.fff ";
+                });
+                break;
+        }
     }
 }

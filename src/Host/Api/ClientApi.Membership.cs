@@ -10,7 +10,8 @@ internal static partial class ClientApi
     /// <summary>
     /// eosc's addNode: reserves the operator's id for that address in the registry (refusing an id that is or
     /// was someone else's), then adds the node as a learner; the promoter makes it a voter once caught up.
-    /// The node itself is started separately with that id and <c>--join</c>-free settings, as in eosc.
+    /// The node itself is then started at that address with <c>--join --target</c>: the registry hands the
+    /// joiner at a reserved address exactly that id, and it catches up as the learner already added.
     /// </summary>
     public static Task<JsonHttpResult<Envelope<MemberChangeView>>> AddNode(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>

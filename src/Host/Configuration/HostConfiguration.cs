@@ -29,6 +29,7 @@ internal static class HostConfiguration
         ["--tick-ms"] = "Node:TickMilliseconds",
         ["--snapshot-every"] = "Node:SnapshotEvery",
         ["--exit-on-stdin-close"] = "Node:ExitOnStdinClose",
+        ["--log-format"] = "Node:LogFormat",
         ["--config"] = "ConfigFile",
     };
 

@@ -59,6 +59,12 @@ internal sealed class NodeHostOptions
     /// <summary>Entries applied between snapshots (eosc: 10,000).</summary>
     public ulong SnapshotEvery { get; set; } = 10_000;
 
+    /// <summary>
+    /// Console log format: simple (one line per entry), json (one JSON object per line, with EventId) or
+    /// systemd. When not given, the standard <c>Logging:Console:FormatterName</c> setting decides.
+    /// </summary>
+    public string? LogFormat { get; set; }
+
     /// <summary>Stop gracefully when standard input closes: lets a parent process (the demo) stop its children.</summary>
     public bool ExitOnStdinClose { get; set; }
 }

@@ -7,6 +7,9 @@ namespace RaftActors.Host.Configuration;
 /// <summary>Checks the options at start-up (ValidateOnStart); every failure says which switch to fix and how.</summary>
 internal sealed class NodeHostOptionsValidator : IValidateOptions<NodeHostOptions>
 {
+    /// <summary>The console formatters the host can use (Microsoft.Extensions.Logging.Console's names).</summary>
+    public static readonly string[] LogFormats = ["simple", "json", "systemd"];
+
     public ValidateOptionsResult Validate(string? name, NodeHostOptions options)
     {
         var errors = new List<string>();
@@ -28,6 +31,10 @@ internal sealed class NodeHostOptionsValidator : IValidateOptions<NodeHostOption
         if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024) errors.Add("--max-body-bytes must be between 1024 and 16777216");
         if (options.TickMilliseconds is < 10 or > 10_000) errors.Add("--tick-ms must be between 10 and 10000");
         if (options.SnapshotEvery == 0) errors.Add("--snapshot-every must be 1 or more");
+        if (options.LogFormat is { } format && !LogFormats.Contains(format, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"--log-format (or Logging:Console:FormatterName) '{format}' is unknown: use {string.Join(", ", LogFormats)}");
+        }
         if (options.Join && options.Cluster) errors.Add("--join and --cluster exclude each other: a joining node is given its membership by --target");
         if (options.Join && (options.Target is null || !IsHttpUrl(options.Target)))
         {

@@ -20,6 +20,7 @@ internal sealed class HostMetrics : IDisposable
     private readonly Counter<long> _elections;
     private readonly Counter<long> _leaderChanges;
     private readonly Histogram<long> _snapshotBytes;
+    private Core.StateRole _lastRole = Core.StateRole.Follower;
     private long _applied;
     private long _committed;
 
@@ -28,7 +29,7 @@ internal sealed class HostMetrics : IDisposable
         _meter = meters.Create(MeterName);
         _proposals = _meter.CreateCounter<long>("raft.proposals", "{proposal}", "Proposals made through this node's HTTP API, by outcome");
         _commitLatency = _meter.CreateHistogram<double>("raft.commit.latency", "ms", "From proposal to applied result, as the client waits");
-        _elections = _meter.CreateCounter<long>("raft.elections", "{election}", "Elections this node started (it became candidate)");
+        _elections = _meter.CreateCounter<long>("raft.elections", "{election}", "Elections this node started (it became candidate, or leader at once)");
         _leaderChanges = _meter.CreateCounter<long>("raft.leader.changes", "{change}", "Leader changes this node observed");
         _snapshotBytes = _meter.CreateHistogram<long>("raft.snapshot.size", "By", "Sizes of the snapshots this node stored");
         _meter.CreateObservableGauge("raft.applied.index", () => Interlocked.Read(ref _applied), "{entry}", "The last log index this node applied");
@@ -53,8 +54,12 @@ internal sealed class HostMetrics : IDisposable
     {
         switch (raftEvent)
         {
-            case RoleChanged { Role: Core.StateRole.Candidate }:
-                _elections.Add(1);
+            case RoleChanged changed:
+                // The runtime reports roles as it observes them: a node that wins at once (the only voter, as
+                // every standalone node is) goes from follower to leader without a candidate state to see.
+                var previous = _lastRole;
+                _lastRole = changed.Role;
+                if (changed.Role == Core.StateRole.Candidate || (changed.Role == Core.StateRole.Leader && previous != Core.StateRole.Candidate)) _elections.Add(1);
                 break;
             case LeaderChanged:
                 _leaderChanges.Add(1);
