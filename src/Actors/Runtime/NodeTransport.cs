@@ -120,7 +120,7 @@ internal sealed class NodeTransport : INodeNetwork
         {
             if (!_peers.Remove(peerId, out peer)) return false;
         }
-        _system.Stop(peer.Ref);
+        peer.Ref.Tell(ClosePeer.Instance);
         return true;
     }
 
@@ -216,7 +216,7 @@ internal sealed class NodeTransport : INodeNetwork
             _peers.Clear();
         }
         await _listener.DisposeAsync().ConfigureAwait(false);
-        foreach (var peer in stopping) _system.Stop(peer);
+        foreach (var peer in stopping) peer.Tell(ClosePeer.Instance);
         // A PeerActor that failed has reported it on the event stream; disposal only waits for the sockets to close.
         await Task.WhenAll(stopping.Select(_system.WhenStopped)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }

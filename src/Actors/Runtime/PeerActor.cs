@@ -9,6 +9,15 @@ namespace RaftActors.Actors.Runtime;
 internal sealed record PeerAddressChanged(string Address);
 
 /// <summary>
+/// Close the connection, then stop: the way to stop a PeerActor. Closing here awaits the sender without
+/// holding a thread, where a plain stop leaves it to the synchronous <c>PostStop</c>, which must block.
+/// </summary>
+internal sealed record ClosePeer
+{
+    public static readonly ClosePeer Instance = new();
+}
+
+/// <summary>
 /// One remote peer, owning the one <see cref="PeerSender"/> (TCP connection) to it. Raft messages and forward
 /// payloads go into the sender's queue in the order they arrive here, and the sender batches them into
 /// frames. A Snapshot message is not sent as a message: its payload is streamed from the journal in chunks,
@@ -52,7 +61,10 @@ internal sealed class PeerActor : ActorBase
         _sender = null;
         // PostStop is synchronous, and the connection must be closed once the actor counts as stopped (a
         // node that stops must not leave sockets behind). Disposal only cancels the sender's loop, whose
-        // every wait observes that cancellation, so this blocks briefly.
+        // every wait observes that cancellation, so this blocks briefly; but it blocks a thread-pool thread
+        // until the loop's continuation runs on another one, so several peers stopping at once can starve a
+        // small pool for the half second it takes to grow. Hence the normal way to stop is ClosePeer, which
+        // closes asynchronously first; this is the fallback of a restart or of a stop by the system.
         sender?.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
@@ -68,10 +80,20 @@ internal sealed class PeerActor : ActorBase
                 return ValueTask.CompletedTask;
             case PeerAddressChanged change:
                 return ChangeAddressAsync(change.Address);
+            case ClosePeer:
+                return CloseAndStopAsync();
             default:
                 Unhandled(message);
                 return ValueTask.CompletedTask;
         }
+    }
+
+    private async ValueTask CloseAndStopAsync()
+    {
+        var sender = _sender;
+        _sender = null;
+        if (sender is not null) await sender.DisposeAsync().ConfigureAwait(false);
+        Context.Stop(Self);
     }
 
     private PeerSender StartSender(EndPoint endPoint)
