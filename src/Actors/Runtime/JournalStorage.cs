@@ -117,7 +117,9 @@ internal sealed class JournalStorage : IRaftStorage
     public void Compact(ulong index)
     {
         _journal.Compact(index);
-        while (_tail.Count > 0 && _tail[0].Index <= index) _tail.RemoveAt(0);
+        if (_tail.Count == 0 || _tail[0].Index > index) return;
+        // One range removal: compaction drops thousands of entries at once, one RemoveAt(0) each would be quadratic.
+        _tail.RemoveRange(0, (int)Math.Min((ulong)_tail.Count, index - _tail[0].Index + 1));
     }
 
     /// <summary>
