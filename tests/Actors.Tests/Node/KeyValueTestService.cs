@@ -77,17 +77,11 @@ internal sealed class KeyValueTestService : IService
 
     public async ValueTask RestoreSnapshotAsync(Stream source, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(source, Encoding.UTF8, leaveOpen: true);
-        var text = await reader.ReadToEndAsync(cancellationToken);
+        var text = await Support.KeyValueLines.ReadAllAsync(source, cancellationToken);
         lock (_data)
         {
             Restores++;
-            _data.Clear();
-            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var eq = line.IndexOf('=', StringComparison.Ordinal);
-                _data[line[..eq]] = line[(eq + 1)..];
-            }
+            Support.KeyValueLines.ParseInto(text, _data);
         }
     }
 }

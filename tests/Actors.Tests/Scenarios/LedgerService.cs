@@ -92,16 +92,10 @@ internal sealed class LedgerService : IService
 
     public async ValueTask RestoreSnapshotAsync(Stream source, CancellationToken cancellationToken)
     {
-        using var reader = new StreamReader(source, Encoding.UTF8, leaveOpen: true);
-        var text = await reader.ReadToEndAsync(cancellationToken);
+        var text = await Support.KeyValueLines.ReadAllAsync(source, cancellationToken);
         lock (_gate)
         {
-            _data.Clear();
-            foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var eq = line.IndexOf('=', StringComparison.Ordinal);
-                _data[line[..eq]] = line[(eq + 1)..];
-            }
+            Support.KeyValueLines.ParseInto(text, _data);
             // Entries after the snapshot continue from its index, not from what this instance applied before.
             _lastIndex = 0;
             Restores++;
