@@ -1,0 +1,38 @@
+namespace RaftActors.Actors.Remote;
+
+/// <summary>What a <see cref="PeerFrame"/> carries; the body's format depends on it.</summary>
+internal enum PeerPayloadKind : byte
+{
+    /// <summary>Raft messages for the receiver's RaftActor, in order (snapshot messages travel as chunks instead).</summary>
+    RaftMessages = 1,
+
+    /// <summary>One chunk of a snapshot payload streamed by a leader; the first carries the Snapshot message.</summary>
+    SnapshotChunk = 2,
+
+    /// <summary>The receiver of a snapshot acknowledges chunks (flow control) or aborts the transfer.</summary>
+    SnapshotAck = 3,
+
+    /// <summary>A client request a follower hands to the leader (<c>ForwardCodec</c>).</summary>
+    ForwardRequest = 4,
+
+    /// <summary>The leader's answer to a forwarded request (<c>ForwardCodec</c>).</summary>
+    ForwardResponse = 5,
+}
+
+/// <summary>
+/// The one message type that crosses Akka.Remote between two nodes: an authenticated envelope. Akka.Remote
+/// has no shared-secret authentication, so every frame names the cluster (a tag derived from the cluster id),
+/// its sender and receiver node ids and a per-link sequence number, and carries an HMAC-SHA256 over all of
+/// them and the body under a key derived from the cluster id and secret. A forged, replayed, misdirected or
+/// foreign-cluster frame is dropped and counted by the receiver.
+/// </summary>
+internal sealed class PeerFrame(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, byte[] body, byte[] mac)
+{
+    public ulong ClusterTag { get; } = clusterTag;
+    public ulong From { get; } = from;
+    public ulong To { get; } = to;
+    public ulong Sequence { get; } = sequence;
+    public PeerPayloadKind Kind { get; } = kind;
+    public byte[] Body { get; } = body;
+    public byte[] Mac { get; } = mac;
+}
