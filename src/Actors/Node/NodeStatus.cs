@@ -1,3 +1,4 @@
+using Akka.Actor;
 using RaftActors.Core;
 
 namespace RaftActors.Actors;

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using RaftActors.Actors.Runtime;
 using RaftActors.Core;
 using RaftActors.Messages;

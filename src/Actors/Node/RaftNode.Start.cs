@@ -1,23 +1,21 @@
-using System.Buffers.Binary;
-using System.Net;
 using System.Text;
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RaftActors.Actors.Remote;
 using RaftActors.Actors.Runtime;
-using RaftActors.Actors.Transport;
-using RaftActors.Persistence;
 
 namespace RaftActors.Actors;
 
 public sealed partial class RaftNode
 {
-    private const string IncarnationMetaKey = "incarnation";
-
     /// <summary>
-    /// Opens (or creates) the node's journal, starts its actors and its peer listener, and returns once the
-    /// node is serving. A fresh journal is bootstrapped: with the founding <see cref="RaftNodeOptions.Peers"/>
-    /// as a new cluster, alone as a standalone one-voter cluster, or not at all when <see cref="RaftNodeOptions.Join"/>.
-    /// Await <see cref="WhenRecovered"/> to know the services caught up with what was committed before.
+    /// Starts a node in an ActorSystem of its own (remoting on <see cref="RaftNodeOptions.ListenAddress"/>, the
+    /// journal in <see cref="RaftNodeOptions.DataDirectory"/>) and returns once it serves. A fresh journal is
+    /// bootstrapped: with the founding <see cref="RaftNodeOptions.Peers"/> as a new cluster, alone as a standalone
+    /// one-voter cluster, or not at all when <see cref="RaftNodeOptions.Join"/>. To run a node inside an
+    /// ActorSystem of yours, use <see cref="RaftExtension"/>. Await <see cref="WhenRecovered"/> to know the
+    /// services caught up with what was committed before.
     /// </summary>
     public static async Task<RaftNode> StartAsync(RaftNodeOptions options, IEnumerable<IService> services,
         ILoggerFactory? loggerFactory = null, CancellationToken cancellationToken = default)
@@ -26,92 +24,121 @@ public sealed partial class RaftNode
         ArgumentNullException.ThrowIfNull(services);
         options.Validate();
         var serviceList = services.ToArray();
-        var serviceOptions = new ServiceActorOptions
-        {
-            SnapshotEvery = options.SnapshotEvery, StagingDirectory = Path.Combine(options.DataDirectory, "snapshots-outgoing"),
-        };
-        ServiceActor.Validate(serviceList, serviceOptions);
-        loggerFactory ??= NullLoggerFactory.Instance;
-        var log = loggerFactory.CreateLogger("RaftActors.Node");
-
         Directory.CreateDirectory(options.DataDirectory);
-        Directory.CreateDirectory(serviceOptions.StagingDirectory);
-        var journal = options.JournalFactory?.Invoke(options) ?? SqliteJournal.Open(Path.Combine(options.DataDirectory, "journal.db"));
-        var parts = new StartedParts(journal);
+        var system = ActorSystem.Create(options.SystemName, NodeSystemConfig.Build(options));
         try
         {
-            return await StartCoreAsync(options, serviceList, serviceOptions, loggerFactory, log, parts, cancellationToken).ConfigureAwait(false);
+            return await StartInAsync(system, options, serviceList, loggerFactory, ownsSystem: true, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
-            await parts.DisposeAsync().ConfigureAwait(false);
+            await system.Terminate().ConfigureAwait(false);
             throw;
         }
     }
 
-    private static async Task<RaftNode> StartCoreAsync(RaftNodeOptions options, IService[] services, ServiceActorOptions serviceOptions,
-        ILoggerFactory loggerFactory, ILogger log, StartedParts parts, CancellationToken cancellationToken)
+    /// <summary>Starts a node's actors under <c>/user/raft-{id}</c> of <paramref name="system"/> and waits until it serves.</summary>
+    internal static async Task<RaftNode> StartInAsync(ActorSystem system, RaftNodeOptions options, IReadOnlyList<IService> services,
+        ILoggerFactory? loggerFactory, bool ownsSystem, CancellationToken cancellationToken)
     {
-        var journal = parts.Journal;
-        var incarnation = NextIncarnation(journal);
-        var registry = new RequestRegistry(incarnation);
+        options.Validate();
+        var node = CreateNodeSettings(system, options);
+        var serviceOptions = new ServiceActorOptions { SnapshotEvery = options.SnapshotEvery, StagingDirectory = node.OutgoingFolder };
+        ServiceActor.Validate(services, serviceOptions);
+        loggerFactory ??= NullLoggerFactory.Instance;
+        var log = loggerFactory.CreateLogger("RaftActors.Node");
+        Directory.CreateDirectory(options.DataDirectory);
+        Directory.CreateDirectory(serviceOptions.StagingDirectory);
+
+        var registry = new RequestRegistry();
         var state = new NodeState();
         var events = new EventDispatcher(log);
-        parts.Events = events;
         state.Events = events.Post;
-        var system = new ActorSystem($"node-{options.NodeId}", options.TimeProvider);
-        parts.System = system;
-        var raftRef = new DeferredActorRef("raft");
-        RaftNode? node = null;
-        Forwarder? forwarder = null;
-
-        Func<ulong, ReadOnlyMemory<byte>, ValueTask> onForward = (from, payload) => OnForwardAsync(node, forwarder, from, payload);
-        var context = new NodeNetworkContext(options, raftRef, system, journal, onForward, loggerFactory);
-        var network = options.NetworkFactory?.Invoke(context) ?? CreateTcpTransport(context);
-        parts.Network = network;
-        await network.StartAsync(cancellationToken).ConfigureAwait(false);
-        forwarder = new Forwarder(network.SendForward);
-        var advertised = options.AdvertisedAddress ?? FormatAddress(options.ListenAddress, network.BoundPort);
-
-        var storage = new JournalStorage(journal);
-        if (IsFresh(journal) && !options.Join)
-        {
-            var founders = options.Peers.Select(p => (p.Key, p.Value)).Append((options.NodeId, advertised)).ToArray();
-            storage.Bootstrap(founders);
-        }
-
         var serviceState = new ServiceActorState();
-        var serviceActor = system.ActorOf(ServiceActor.CreateProps(options.NodeId, services, registry, raftRef, journal, serviceOptions,
-            journal.State.HardState.Commit, serviceState, loggerFactory.CreateLogger("RaftActors.Service")), "service");
-        var settings = new RaftActorSettings(options, storage, registry, state, network, serviceActor,
-            loggerFactory.CreateLogger("RaftActors.Raft"));
-        var raftActor = system.ActorOf(Props.Create(() => new RaftActor(settings)), "raft");
-        raftRef.Target = raftActor;
+        RaftNode? raftNode = null;
+        Forwarder? forwarder = null;
+        Func<ulong, ReadOnlyMemory<byte>, ValueTask> onForward = (from, payload) => OnForwardAsync(raftNode, forwarder, from, payload);
+        var guardianSettings = new NodeGuardianSettings(options, node, services, serviceOptions, registry, state, serviceState, onForward, loggerFactory);
+        var guardian = system.ActorOf(NodeGuardian.CreateProps(guardianSettings), PeerPaths.GuardianName(options.NodeId));
+        try
+        {
+            var refs = new TaskCompletionSource<(IActorRef Raft, IActorRef Service)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            guardian.Tell(new RaftRefRequest(refs));
+            var (raftActor, serviceActor) = await refs.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            forwarder = new Forwarder((to, kind, body) =>
+            {
+                raftActor.Tell(new OutboundForward(to, kind, body));
+                return true;
+            });
+            await node.Started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
-        var completion = WatchAsync(system, raftActor, serviceActor, state, registry, forwarder, log, options.NodeId);
-        var runtime = new NodeRuntime(state, registry, raftActor, serviceActor, forwarder, events, serviceState, completion,
-            advertised, parts.DisposeAsync);
-        node = new RaftNode(options, services.ToDictionary(s => s.Namespace, StringComparer.Ordinal), runtime, log);
-        events.Source = node;
-        NodeLog.Started(log, options.NodeId, advertised);
-        return node;
+            var completion = WatchAsync(system, ownsSystem, node, state, registry, forwarder, log, options.NodeId);
+            var runtime = new NodeRuntime(state, registry, raftActor, serviceActor, forwarder, events, serviceState, completion,
+                node.AdvertisedAddress, () => ShutdownAsync(system, guardian, node, events, ownsSystem));
+            raftNode = new RaftNode(options, services.ToDictionary(s => s.Namespace, StringComparer.Ordinal), runtime, log, node);
+            events.Source = raftNode;
+            NodeLog.Started(log, options.NodeId, node.AdvertisedAddress);
+            return raftNode;
+        }
+        catch (Exception ex)
+        {
+            await ShutdownAsync(system, guardian, node, events, ownsSystem: false).ConfigureAwait(false);
+            if (node.Failure is { } failure && ex is not OperationCanceledException)
+            {
+                throw new RaftNodeException(RaftErrorCode.Stopped, $"node {options.NodeId} could not start: {failure.Message}", failure);
+            }
+            throw;
+        }
     }
 
-    /// <summary>Completes when either actor stops; faults with the cause when one stopped itself.</summary>
-    private static async Task WatchAsync(ActorSystem system, IActorRef raft, IActorRef service, NodeState state,
-        RequestRegistry registry, Forwarder forwarder, ILogger log, ulong nodeId)
+    private static NodeSettings CreateNodeSettings(ActorSystem system, RaftNodeOptions options)
     {
-        var first = await Task.WhenAny(system.WhenStopped(raft), system.WhenStopped(service)).ConfigureAwait(false);
+        var frameSize = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
+        return new NodeSettings
+        {
+            PersistenceId = $"raft-{options.ClusterId}-{options.NodeId}",
+            JournalPluginId = options.JournalPluginId,
+            SnapshotPluginId = options.SnapshotPluginId,
+            AdvertisedAddress = options.AdvertisedAddress ?? PeerPaths.LocalHostPort(system),
+            DataDirectory = Path.GetFullPath(options.DataDirectory),
+            Authenticator = new PeerAuthenticator(options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), options.NodeId),
+            // Room for the envelope (ids, sequence, MAC) and Akka.Remote's own framing.
+            MaxFrameBodyBytes = (int)Math.Min(int.MaxValue, frameSize - 4096),
+        };
+    }
+
+    /// <summary>Completes when the node's actors stop; faults with the cause when the node stopped itself.</summary>
+    private static async Task WatchAsync(ActorSystem system, bool ownsSystem, NodeSettings node, NodeState state, RequestRegistry registry,
+        Forwarder forwarder, ILogger log, ulong nodeId)
+    {
+        await node.Stopped.Task.ConfigureAwait(false);
         var stopped = new RaftNodeException(RaftErrorCode.Stopped, $"node {nodeId} has stopped");
         registry.FailAll(stopped);
         forwarder.FailAll(stopped);
-        if (first.Exception?.GetBaseException() is { } cause)
+        if (node.Failure is { } cause)
         {
             NodeLog.FailStopped(log, nodeId, cause.Message);
             state.Raise(new NodeFailed(nodeId, cause.Message));
-            await system.Terminate().ConfigureAwait(false);
+            if (ownsSystem) await system.Terminate().ConfigureAwait(false);
             throw new RaftNodeException(RaftErrorCode.Stopped, $"node {nodeId} stopped itself: {cause.Message}", cause);
         }
+    }
+
+    private static async ValueTask ShutdownAsync(ActorSystem system, IActorRef guardian, NodeSettings node, EventDispatcher events, bool ownsSystem)
+    {
+        if (!node.Stopped.Task.IsCompleted)
+        {
+            try
+            {
+                await guardian.GracefulStop(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (TaskCanceledException)
+            {
+                // The system is terminating anyway.
+            }
+        }
+        if (ownsSystem) await system.Terminate().ConfigureAwait(false);
+        await events.DisposeAsync().ConfigureAwait(false);
     }
 
     private static async ValueTask OnForwardAsync(RaftNode? node, Forwarder? forwarder, ulong from, ReadOnlyMemory<byte> payload)
@@ -132,7 +159,7 @@ public sealed partial class RaftNode
             forwarder.OnResponse(response);
             return;
         }
-        // Answer on another task: the transport's receive loop must not wait for a commit.
+        // Answer on another task: the inbox must not wait for a commit.
         var request = (ForwardRequest)message;
         _ = Task.Run(async () =>
         {
@@ -140,39 +167,5 @@ public sealed partial class RaftNode
             node._runtime.Forwarder.Reply(from, answer);
         });
         await Task.CompletedTask.ConfigureAwait(false);
-    }
-
-    private static bool IsFresh(IJournal journal) =>
-        journal.LastIndex == 0 && journal.State.HardState.IsEmpty && journal.State.Snapshot.Index == 0;
-
-    /// <summary>Bumps and persists the start counter that makes request ids unique across restarts.</summary>
-    private static ulong NextIncarnation(IJournal journal)
-    {
-        var stored = journal.GetMeta(IncarnationMetaKey);
-        var next = (stored is { Length: 8 } ? BinaryPrimitives.ReadUInt64LittleEndian(stored) : 0) + 1;
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, next);
-        journal.SetMeta(IncarnationMetaKey, bytes);
-        return next & 0xFFFFFF;
-    }
-
-    private static NodeTransport CreateTcpTransport(NodeNetworkContext context)
-    {
-        var options = context.Options;
-        var transportOptions = new TransportOptions
-        {
-            ClusterId = options.ClusterId, NodeId = options.NodeId, Secret = Encoding.UTF8.GetBytes(options.Secret),
-            MaxFrameSize = (int)Math.Max(16UL * 1024 * 1024, options.MaxSizePerMessage * 2 + 4096),
-        };
-        return new NodeTransport(transportOptions, Runtime.PeerAddress.ParseListen(options.ListenAddress), context.RaftActor,
-            options.DataDirectory, context.System, context.Journal, context.OnForward,
-            new TransportLogAdapter(context.LoggerFactory.CreateLogger("RaftActors.Transport")), options.TimeProvider);
-    }
-
-    private static string FormatAddress(string configured, int port)
-    {
-        var host = configured.Contains("://", StringComparison.Ordinal) ? new Uri(configured).Host : configured[..configured.LastIndexOf(':')];
-        host = host.Trim('[', ']');
-        return host.Contains(':', StringComparison.Ordinal) ? $"[{host}]:{port}" : $"{host}:{port}";
     }
 }

@@ -1,8 +1,8 @@
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using RaftActors.Actors.Runtime;
 using RaftActors.Core;
 using RaftActors.Messages;
-using RaftActors.Persistence;
 
 namespace RaftActors.Actors;
 
@@ -46,8 +46,11 @@ public sealed partial class RaftNode : IAsyncDisposable
     private readonly ILogger _log;
     private int _stopped;
 
-    private RaftNode(RaftNodeOptions options, IReadOnlyDictionary<string, IService> services, NodeRuntime runtime, ILogger log)
+    private readonly NodeSettings _node;
+
+    private RaftNode(RaftNodeOptions options, IReadOnlyDictionary<string, IService> services, NodeRuntime runtime, ILogger log, NodeSettings node)
     {
+        _node = node;
         _options = options;
         _services = services;
         _runtime = runtime;

@@ -1,3 +1,4 @@
+using Akka.Actor;
 namespace RaftActors.Actors;
 
 /// <summary>Why a request to the node did not succeed. Each maps to one HTTP status and eosc code in the host.</summary>

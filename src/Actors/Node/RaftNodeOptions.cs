@@ -1,5 +1,5 @@
+using Akka.Actor;
 using RaftActors.Core;
-using RaftActors.Persistence;
 
 namespace RaftActors.Actors;
 
@@ -65,13 +65,19 @@ public sealed class RaftNodeOptions
     /// <summary>How long a graceful stop of the leader waits for the transfer of leadership.</summary>
     public TimeSpan LeaderTransferTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>Opens the journal; defaults to SQLite at <c>DataDirectory/journal.db</c>.</summary>
-    public Func<RaftNodeOptions, IJournal>? JournalFactory { get; init; }
+    /// <summary>
+    /// The Akka.Persistence journal plugin of the node's RaftActor; null takes the ActorSystem's default
+    /// (for a node started by <see cref="RaftNode.StartAsync"/>: the project's SQLite journal in <see cref="DataDirectory"/>).
+    /// </summary>
+    public string? JournalPluginId { get; init; }
+
+    /// <summary>The Akka.Persistence snapshot-store plugin of the node's RaftActor; null takes the ActorSystem's default.</summary>
+    public string? SnapshotPluginId { get; init; }
+
+    /// <summary>The name of the ActorSystem <see cref="RaftNode.StartAsync"/> creates. Every node of a cluster uses the same one.</summary>
+    public string SystemName { get; init; } = "raft";
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
-
-    /// <summary>Replaces the TCP transport (the TestKit's in-process network uses it).</summary>
-    internal Func<Runtime.NodeNetworkContext, Runtime.INodeNetwork>? NetworkFactory { get; init; }
 
     /// <summary>Checks every value and says what to fix; <see cref="RaftNode.StartAsync"/> calls it.</summary>
     public void Validate()

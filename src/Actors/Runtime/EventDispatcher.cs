@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Buffers;
 using RaftActors.Messages;
 

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Collections.Concurrent;
 using RaftActors.Messages;
 
@@ -8,7 +9,7 @@ namespace RaftActors.Actors.Runtime;
 /// connection and waits for the matching response. Lost frames are not retried here: the caller's
 /// deadline ends the wait and the request router decides what to do next.
 /// </summary>
-internal sealed class Forwarder(Func<ulong, byte[], bool> send)
+internal sealed class Forwarder(Func<ulong, Remote.PeerPayloadKind, byte[], bool> send)
 {
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<ForwardResponse>> _calls = new();
     private long _nextCall;
@@ -22,7 +23,7 @@ internal sealed class Forwarder(Func<ulong, byte[], bool> send)
         _calls[callId] = completion;
         try
         {
-            if (!send(leader, ForwardCodec.Encode(request with { CallId = callId })))
+            if (!send(leader, Remote.PeerPayloadKind.ForwardRequest, ForwardCodec.Encode(request with { CallId = callId })))
             {
                 throw new RaftNodeException(RaftErrorCode.NoLeader, $"cannot reach the leader, node {leader}");
             }
@@ -37,7 +38,7 @@ internal sealed class Forwarder(Func<ulong, byte[], bool> send)
     }
 
     /// <summary>Sends the answer to a request that <paramref name="to"/> forwarded here; a lost answer ends in the caller's timeout.</summary>
-    public void Reply(ulong to, ForwardResponse response) => send(to, ForwardCodec.Encode(response));
+    public void Reply(ulong to, ForwardResponse response) => send(to, Remote.PeerPayloadKind.ForwardResponse, ForwardCodec.Encode(response));
 
     public void OnResponse(ForwardResponse response)
     {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using RaftActors.Core;
 
 namespace RaftActors.Actors.Runtime;
@@ -42,63 +43,4 @@ internal sealed class NodeState
     public Action<RaftEvent>? Events { get; set; }
 
     public void Raise(RaftEvent e) => Events?.Invoke(e);
-}
-
-/// <summary>How the RaftActor reaches its peers; the node wires it to the TCP transport.</summary>
-internal interface IPeerRouter
-{
-    /// <summary>Sends messages to <paramref name="to"/> in order; drops them when its address is unknown.</summary>
-    void Send(ulong to, IReadOnlyList<Messages.RaftMessage> messages);
-
-    /// <summary>The addresses of every node this node should talk to (itself excluded).</summary>
-    void SetPeers(IReadOnlyDictionary<ulong, string> addresses);
-}
-
-/// <summary>
-/// An actor reference whose target is set after creation (two actors that need each other, or a
-/// listener that starts before the actor it feeds). Messages told before the target is set are kept,
-/// in order, and delivered when it is.
-/// </summary>
-internal sealed class DeferredActorRef(string name) : IActorRef
-{
-    private readonly object _gate = new();
-    private readonly List<(object Message, IActorRef? Sender)> _early = [];
-    private IActorRef? _target;
-
-    public string Name => name;
-
-    public string Path => _target?.Path ?? $"deferred/{name}";
-
-    public IActorRef Target
-    {
-        set
-        {
-            lock (_gate)
-            {
-                foreach (var (message, sender) in _early) value.Tell(message, sender);
-                _early.Clear();
-                _target = value;
-            }
-        }
-    }
-
-    public void Tell(object message, IActorRef? sender = null)
-    {
-        var target = Volatile.Read(ref _target);
-        if (target is null)
-        {
-            lock (_gate)
-            {
-                target = _target;
-                if (target is null)
-                {
-                    _early.Add((message, sender));
-                    return;
-                }
-            }
-        }
-        target.Tell(message, sender);
-    }
-
-    public override string ToString() => Path;
 }

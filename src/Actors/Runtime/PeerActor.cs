@@ -1,238 +1,223 @@
-using System.Net;
-using RaftActors.Actors.Transport;
+using Akka.Actor;
+using Akka.Remote;
+using Microsoft.Extensions.Logging;
+using RaftActors.Actors.Remote;
 using RaftActors.Messages;
-using RaftActors.Persistence;
 
 namespace RaftActors.Actors.Runtime;
 
-/// <summary>The peer now listens at <paramref name="Address"/> (<c>host:port</c>): reconnect there.</summary>
+/// <summary>The peer now listens at <paramref name="Address"/>: send there.</summary>
 internal sealed record PeerAddressChanged(string Address);
 
-/// <summary>
-/// Close the connection, then stop: the way to stop a PeerActor. Closing here awaits the sender without
-/// holding a thread, where a plain stop leaves it to the synchronous <c>PostStop</c>, which must block.
-/// </summary>
-internal sealed record ClosePeer
-{
-    public static readonly ClosePeer Instance = new();
-}
+internal sealed record PeerActorSettings(NodeSettings Node, ulong LocalId, ulong PeerId, string Address, IActorRef RaftActor, ILogger Logger);
 
 /// <summary>
-/// One remote peer, owning the one <see cref="PeerSender"/> (TCP connection) to it. Raft messages and forward
-/// payloads go into the sender's queue in the order they arrive here, and the sender batches them into
-/// frames. A Snapshot message is not sent as a message: its payload is streamed from the journal in chunks,
-/// in the background, so the actor keeps passing heartbeats and appends to the sender during a long
-/// transfer; the RaftActor learns the outcome from <see cref="SnapshotSendFinished"/>. Reachability changes
-/// go to the RaftActor as <see cref="PeerReachabilityChanged"/>.
+/// One remote peer. Seals what the RaftActor sends it into authenticated <see cref="PeerFrame"/>s and tells them
+/// to the peer's inbox over Akka.Remote, in order: Raft messages (one frame per batch the RaftActor hands over,
+/// split to stay below the frame limit), forwarded requests and snapshot acknowledgements. A snapshot is
+/// streamed from its payload file in chunks, a few unacknowledged at a time (flow control), so heartbeats and
+/// appends keep passing during a long transfer. It never watches the peer (remote DeathWatch quarantines live
+/// peers); reachability comes from Akka.Remote's association events.
 /// </summary>
-internal sealed class PeerActor : ActorBase
+internal sealed class PeerActor : ReceiveActor, IWithTimers
 {
-    private readonly TransportOptions _options;
-    private readonly ulong _peerId;
-    private readonly IActorRef _raftActor;
-    private readonly IJournal _journal;
-    private readonly ITransportLog _log;
-    private readonly TimeProvider? _time;
-    private string _address;
-    private PeerSender? _sender;
+    private static readonly TimeSpan SnapshotAckTimeout = TimeSpan.FromSeconds(10);
+    private readonly PeerActorSettings _settings;
+    private readonly PeerAuthenticator _auth;
+    private ActorSelection _inbox = null!;
+    private Address? _remote;
+    private bool? _reachable;
+    private OutgoingSnapshot? _snapshot;
+    private static long s_transfers = DateTime.UtcNow.Ticks;
 
-    // Cleared by the background task that finishes a transfer, hence not a plain field of the actor's loop.
-    private int _snapshotInFlight;
-
-    /// <param name="address">The peer's <c>host:port</c>; see <see cref="PeerAddress.Parse"/>. A bad one stops the actor at start.</param>
-    /// <param name="timeProvider">The clock of the sender's timeouts and backoff; real time when null.</param>
-    public PeerActor(TransportOptions options, ulong peerId, string address, IActorRef raftActor, IJournal journal, ITransportLog log,
-        TimeProvider? timeProvider = null)
+    public PeerActor(PeerActorSettings settings)
     {
-        _options = options ?? throw new ArgumentNullException(nameof(options));
-        _peerId = peerId;
-        _address = address ?? throw new ArgumentNullException(nameof(address));
-        _raftActor = raftActor ?? throw new ArgumentNullException(nameof(raftActor));
-        _journal = journal ?? throw new ArgumentNullException(nameof(journal));
-        _log = log ?? throw new ArgumentNullException(nameof(log));
-        _time = timeProvider;
+        _settings = settings;
+        _auth = settings.Node.Authenticator;
+        Target(settings.Address);
+
+        Receive<OutboundMessages>(outbound => SendMessages(outbound.Messages));
+        Receive<OutboundForward>(forward => SendFrame(forward.Kind, forward.Body));
+        Receive<OutboundSnapshot>(StartSnapshot);
+        Receive<SnapshotAckReceived>(ack => OnSnapshotAck(ack.Ack));
+        Receive<SnapshotAckTimedOut>(timedOut => OnSnapshotTimeout(timedOut.TransferId));
+        Receive<PeerAddressChanged>(changed => Target(changed.Address));
+        Receive<AssociatedEvent>(e => OnAssociation(e.RemoteAddress, true));
+        Receive<DisassociatedEvent>(e => OnAssociation(e.RemoteAddress, false));
+        Receive<AssociationErrorEvent>(e => OnAssociation(e.RemoteAddress, false));
     }
 
-    protected override void PreStart() => _sender = StartSender(PeerAddress.Parse(_address));
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props CreateProps(PeerActorSettings settings) => Props.Create(() => new PeerActor(settings));
+
+    protected override void PreStart()
+    {
+        Context.System.EventStream.Subscribe(Self, typeof(AssociatedEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(DisassociatedEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(AssociationErrorEvent));
+    }
 
     protected override void PostStop()
     {
-        var sender = _sender;
-        _sender = null;
-        // PostStop is synchronous, and the connection must be closed once the actor counts as stopped (a
-        // node that stops must not leave sockets behind). Disposal only cancels the sender's loop, whose
-        // every wait observes that cancellation, so this blocks briefly; but it blocks a thread-pool thread
-        // until the loop's continuation runs on another one, so several peers stopping at once can starve a
-        // small pool for the half second it takes to grow. Hence the normal way to stop is ClosePeer, which
-        // closes asynchronously first; this is the fallback of a restart or of a stop by the system.
-        sender?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        Context.System.EventStream.Unsubscribe(Self);
+        if (_snapshot is not null) FinishSnapshot(failed: true, "the peer actor stopped");
     }
 
-    protected override ValueTask OnReceiveAsync(object message)
+    private void Target(string address)
     {
-        switch (message)
-        {
-            case OutboundMessages outbound:
-                Send(outbound.Messages);
-                return ValueTask.CompletedTask;
-            case OutboundForward forward:
-                SendForward(forward.Payload);
-                return ValueTask.CompletedTask;
-            case PeerAddressChanged change:
-                return ChangeAddressAsync(change.Address);
-            case ClosePeer:
-                return CloseAndStopAsync();
-            default:
-                Unhandled(message);
-                return ValueTask.CompletedTask;
-        }
-    }
-
-    private async ValueTask CloseAndStopAsync()
-    {
-        var sender = _sender;
-        _sender = null;
-        if (sender is not null) await sender.DisposeAsync().ConfigureAwait(false);
-        Context.Stop(Self);
-    }
-
-    private PeerSender StartSender(EndPoint endPoint)
-    {
-        var raftActor = _raftActor;
-        var sender = new PeerSender(_options, _peerId, endPoint,
-            (peer, reachable) => raftActor.Tell(new PeerReachabilityChanged(peer, reachable)), _log, _time);
-        sender.Start();
-        return sender;
-    }
-
-    private void Send(IReadOnlyList<RaftMessage> messages)
-    {
-        foreach (var message in messages)
-        {
-            if (message.Type == MessageType.Snapshot)
-            {
-                SendSnapshot(message);
-                continue;
-            }
-            try
-            {
-                // False means dropped (queue full, peer unreachable): Raft retransmits, nothing to do here.
-                _sender!.Send(message);
-            }
-            catch (ArgumentException e)
-            {
-                // A message that may not go to this peer is a bug upstream; it must not cost the connection.
-                _log.Log(TransportLogLevel.Error, $"refused a {message.Type} message for node {_peerId}: {e.Message}");
-            }
-        }
-    }
-
-    private void SendForward(byte[] payload)
-    {
+        string path;
         try
         {
-            _sender!.SendForward(payload);
+            path = PeerPaths.InboxPath(Context.System, address, _settings.PeerId);
         }
         catch (ArgumentException e)
         {
-            _log.Log(TransportLogLevel.Error, $"refused a forward payload for node {_peerId}: {e.Message}");
+            Note($"kept node {_settings.PeerId} where it was: {e.Message}");
+            if (_inbox is null) _inbox = Context.ActorSelection(PeerPaths.Unreachable);
+            return;
         }
+        _inbox = Context.ActorSelection(path);
+        _remote = _inbox.Anchor.Path.Address.HasGlobalScope ? _inbox.Anchor.Path.Address : null;
+        _reachable = null;
+        if (_snapshot is not null) FinishSnapshot(failed: true, "the peer moved to another address");
     }
 
-    private async ValueTask ChangeAddressAsync(string address)
+    private void OnAssociation(Address remote, bool up)
     {
-        if (string.Equals(address, _address, StringComparison.Ordinal)) return;
-        EndPoint endPoint;
-        try
-        {
-            endPoint = PeerAddress.Parse(address);
-        }
-        catch (ArgumentException e)
-        {
-            _log.Log(TransportLogLevel.Error, $"kept node {_peerId} at {_address}: {e.Message}");
-            return;
-        }
-        _log.Log(TransportLogLevel.Information, $"node {_peerId} moved from {_address} to {address}");
-        var old = _sender;
-        _sender = null;
-        // Disposing fails a snapshot in flight on the old connection; its task reports it to the RaftActor.
-        if (old is not null) await old.DisposeAsync().ConfigureAwait(false);
-        _address = address;
-        _sender = StartSender(endPoint);
+        if (_remote is null || !remote.Equals(_remote) || _reachable == up) return;
+        _reachable = up;
+        _settings.RaftActor.Tell(new PeerReachabilityChanged(_settings.PeerId, up));
     }
 
-    private void SendSnapshot(RaftMessage message)
+    private void SendMessages(IReadOnlyList<RaftMessage> messages)
     {
-        if (message.Snapshot is not { } wanted)
+        // One frame per batch while it fits; a batch beyond the frame limit is split (a single message larger
+        // than the limit is refused at propose time, so it never reaches here).
+        var limit = _settings.Node.MaxFrameBodyBytes;
+        var start = 0;
+        long size = 0;
+        for (var i = 0; i < messages.Count; i++)
         {
-            _log.Log(TransportLogLevel.Error, $"a Snapshot message for node {_peerId} carries no snapshot metadata");
-            ReportSnapshot(failed: true);
-            return;
-        }
-        if (Interlocked.CompareExchange(ref _snapshotInFlight, 1, 0) != 0)
-        {
-            // One transfer per peer: a second would compete for the same connection and for the receiver's
-            // single open snapshot. Raft asks again after this report.
-            _log.Log(TransportLogLevel.Information,
-                $"snapshot at index {wanted.Metadata.Index} for node {_peerId} refused: another transfer to it is in progress");
-            ReportSnapshot(failed: true);
-            return;
-        }
-        JournalSnapshot? snapshot = null;
-        try
-        {
-            snapshot = _journal.OpenSnapshot();
-            var stored = snapshot?.Metadata;
-            if (snapshot is null || stored!.Index != wanted.Metadata.Index || stored.Term != wanted.Metadata.Term)
+            var estimate = EstimateSize(messages[i]);
+            if (i > start && size + estimate > limit)
             {
-                // The journal moved on (a newer snapshot replaced it): Raft sends the newer one after this report.
-                FinishSnapshot(failed: true, $"the journal holds snapshot {stored?.Index ?? 0} (term {stored?.Term ?? 0}), " +
-                    $"not the requested {wanted.Metadata.Index} (term {wanted.Metadata.Term})");
-                return;
+                SendFrame(PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages(Slice(messages, start, i)));
+                start = i;
+                size = 0;
             }
-            var sending = _sender!.SendSnapshotAsync(message with { Snapshot = new Snapshot(stored) }, snapshot.Payload);
-            _ = CompleteSnapshotAsync(sending, snapshot);
-            snapshot = null;
+            size += estimate;
         }
-        catch (Exception e) when (e is JournalException or IOException or ObjectDisposedException or ArgumentException)
-        {
-            FinishSnapshot(failed: true, e.Message);
-        }
-        finally
-        {
-            snapshot?.Dispose();
-        }
+        SendFrame(PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages(start == 0 ? messages : Slice(messages, start, messages.Count)));
     }
 
-    /// <summary>Waits for a transfer off the actor's loop; the snapshot's read view is held until it ends.</summary>
-    private async Task CompleteSnapshotAsync(Task sending, JournalSnapshot snapshot)
+    private void Note(string message) => RaftActorLog.Peer(_settings.Logger, _settings.LocalId, message);
+
+    private static long EstimateSize(RaftMessage message)
     {
-        string? error = null;
+        long size = 64;
+        foreach (var entry in message.Entries) size += entry.Size + 8;
+        return size + message.Context.Length;
+    }
+
+    private static RaftMessage[] Slice(IReadOnlyList<RaftMessage> messages, int from, int to)
+    {
+        var slice = new RaftMessage[to - from];
+        for (var i = from; i < to; i++) slice[i - from] = messages[i];
+        return slice;
+    }
+
+    private void SendFrame(PeerPayloadKind kind, byte[] body) => _inbox.Tell(_auth.Seal(_settings.PeerId, kind, body), Self);
+
+    private void StartSnapshot(OutboundSnapshot outbound)
+    {
+        if (_snapshot is not null)
+        {
+            // One transfer per peer: Raft asks again after this report.
+            _settings.RaftActor.Tell(new SnapshotSendFinished(_settings.PeerId, Failed: true));
+            return;
+        }
+        FileStream file;
         try
         {
-            await sending.ConfigureAwait(false);
+            SnapshotFiles.Verify(outbound.PayloadPath, outbound.Reference);
+            file = new FileStream(outbound.PayloadPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
-#pragma warning disable CA1031 // Whatever ended the transfer, Raft must hear that it failed or it never retries.
-        catch (Exception e)
-#pragma warning restore CA1031
+        catch (IOException e)
         {
-            error = e.Message;
+            Note($"cannot send snapshot {outbound.Reference.Metadata.Index} to node {_settings.PeerId}: {e.Message}");
+            _settings.RaftActor.Tell(new SnapshotSendFinished(_settings.PeerId, Failed: true));
+            return;
         }
-        finally
+        var header = outbound.Message.Snapshot is { } s ? outbound.Message with { Snapshot = new Snapshot(s.Metadata) } : outbound.Message;
+        _snapshot = new OutgoingSnapshot((ulong)Interlocked.Increment(ref s_transfers), header, file, outbound.Reference);
+        Note(
+            $"streaming snapshot {outbound.Reference.Metadata.Index} ({outbound.Reference.Length} bytes) to node {_settings.PeerId}");
+        PumpSnapshot();
+    }
+
+    /// <summary>Sends chunks until the window is full or the payload is all sent.</summary>
+    private void PumpSnapshot()
+    {
+        var transfer = _snapshot!;
+        var window = (long)_settings.Node.SnapshotChunksInFlight * _settings.Node.SnapshotChunkBytes;
+        while (!transfer.AllSent && transfer.SentTo - transfer.AckedTo < window)
         {
-            snapshot.Dispose();
+            var buffer = new byte[(int)Math.Min(_settings.Node.SnapshotChunkBytes, transfer.Reference.Length - transfer.SentTo)];
+            transfer.File.ReadExactly(buffer);
+            var offset = transfer.SentTo;
+            transfer.SentTo += buffer.Length;
+            var last = transfer.SentTo == transfer.Reference.Length;
+            var chunk = new SnapshotChunk(transfer.Id, offset == 0 ? transfer.Header : null, offset, buffer, last, last ? transfer.Reference.Crc : 0);
+            SendFrame(PeerPayloadKind.SnapshotChunk, PeerBodyCodec.Encode(chunk));
+            if (last) transfer.AllSent = true;
         }
-        FinishSnapshot(error is not null, error ?? $"sent snapshot at index {snapshot.Metadata.Index}");
+        Timers.StartSingleTimer("snapshot-ack", new SnapshotAckTimedOut(transfer.Id), SnapshotAckTimeout);
+    }
+
+    private void OnSnapshotAck(SnapshotAck ack)
+    {
+        if (_snapshot is not { } transfer || ack.TransferId != transfer.Id) return;
+        if (ack.Abort)
+        {
+            FinishSnapshot(failed: true, $"node {_settings.PeerId} aborted it: {ack.Reason}");
+            return;
+        }
+        if (ack.NextOffset <= transfer.AckedTo || ack.NextOffset > transfer.SentTo) return;
+        transfer.AckedTo = ack.NextOffset;
+        if (transfer.AckedTo == transfer.Reference.Length)
+        {
+            FinishSnapshot(failed: false, $"sent snapshot {transfer.Reference.Metadata.Index} to node {_settings.PeerId}");
+            return;
+        }
+        PumpSnapshot();
+    }
+
+    private void OnSnapshotTimeout(ulong transferId)
+    {
+        if (_snapshot?.Id == transferId) FinishSnapshot(failed: true, $"node {_settings.PeerId} acknowledged nothing for {SnapshotAckTimeout.TotalSeconds} s");
     }
 
     private void FinishSnapshot(bool failed, string detail)
     {
-        _log.Log(failed ? TransportLogLevel.Warning : TransportLogLevel.Information,
-            failed ? $"snapshot for node {_peerId} failed: {detail}" : $"node {_peerId}: {detail}");
-        // Cleared before the report, so that a retry the report triggers is not refused as a second transfer.
-        Volatile.Write(ref _snapshotInFlight, 0);
-        ReportSnapshot(failed);
+        var transfer = _snapshot!;
+        _snapshot = null;
+        transfer.File.Dispose();
+        Timers.Cancel("snapshot-ack");
+        Note(failed ? $"snapshot transfer failed: {detail}" : detail);
+        _settings.RaftActor.Tell(new SnapshotSendFinished(_settings.PeerId, failed));
     }
 
-    private void ReportSnapshot(bool failed) => _raftActor.Tell(new SnapshotSendFinished(_peerId, failed));
+    private sealed class OutgoingSnapshot(ulong id, RaftMessage header, FileStream file, Journal.SnapshotReference reference)
+    {
+        public ulong Id { get; } = id;
+        public RaftMessage Header { get; } = header;
+        public FileStream File { get; } = file;
+        public Journal.SnapshotReference Reference { get; } = reference;
+        public long SentTo { get; set; }
+        public long AckedTo { get; set; }
+        public bool AllSent { get; set; }
+    }
+
+    private sealed record SnapshotAckTimedOut(ulong TransferId);
 }

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;

@@ -1,3 +1,6 @@
+using Akka.Actor;
+using RaftActors.Actors.Remote;
+using RaftActors.Actors.Runtime.Journal;
 using RaftActors.Messages;
 
 namespace RaftActors.Actors.Runtime;
@@ -68,10 +71,25 @@ internal sealed record ServiceQuery(string Namespace, byte[] Query, ulong AtInde
 internal sealed record ServiceInitRequest(string Namespace, TaskCompletionSource<byte[]> Completion);
 
 /// <summary>
-/// An opaque payload for one peer's PeerActor to send as a forward frame (request forwarding between
-/// nodes), queued in order with that peer's Raft messages.
+/// A frame for peer <paramref name="To"/> that is not a Raft message (a forwarded request or its answer, a
+/// snapshot acknowledgement); its PeerActor seals it and sends it in order with that peer's Raft messages.
 /// </summary>
-internal sealed record OutboundForward(byte[] Payload);
+internal sealed record OutboundForward(ulong To, PeerPayloadKind Kind, byte[] Body);
+
+/// <summary>Stream the snapshot of <paramref name="Message"/> to its target from the payload file.</summary>
+internal sealed record OutboundSnapshot(RaftMessage Message, string PayloadPath, SnapshotReference Reference);
+
+/// <summary>The receiver of a snapshot this node streams acknowledged chunks (or aborted the transfer).</summary>
+internal sealed record SnapshotAckReceived(ulong From, SnapshotAck Ack);
+
+/// <summary>An authenticated frame from <paramref name="Peer"/> came from this Akka address.</summary>
+internal sealed record PeerAddressLearned(ulong Peer, string Address);
+
+/// <summary>
+/// The RaftActor recovered: restore the services from the snapshot (none when null), then apply what the
+/// RaftActor hands over; recovery is complete once <paramref name="RecoveryTarget"/> (the commit index) is applied.
+/// </summary>
+internal sealed record RecoverServices(SnapshotMetadata? Metadata, string? PayloadPath, ulong RecoveryTarget);
 
 /// <summary>
 /// Take a snapshot now, if anything was applied since the last one: the leader must send a snapshot to a

@@ -1,14 +1,12 @@
-using System.Text;
+using Akka.Actor;
 using RaftActors.Core;
 using RaftActors.Messages;
-using RaftActors.Persistence;
+using RaftActors.Actors.Runtime.Journal;
 
 namespace RaftActors.Actors.Runtime;
 
 internal sealed partial class RaftActor
 {
-    private const string MembersMetaKey = "members";
-
     // Every node this node knows an address for: founding peers, members added through the log.
     private readonly SortedDictionary<ulong, string> _addresses = [];
     private readonly Dictionary<ulong, bool> _reachable = [];
@@ -16,18 +14,18 @@ internal sealed partial class RaftActor
     private readonly Dictionary<ulong, ulong> _membershipAt = [];
     private readonly Dictionary<ulong, (string Address, long Until)> _departing = [];
 
+    /// <summary>The address book once recovered: the journal's, completed by the configured founding peers.</summary>
     private void LoadMembers()
     {
-        foreach (var (id, address) in _settings.Options.Peers) _addresses[id] = address;
-        if (_storage.Journal.GetMeta(MembersMetaKey) is { } stored)
-        {
-            foreach (var line in Encoding.UTF8.GetString(stored).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-            {
-                var eq = line.IndexOf('=', StringComparison.Ordinal);
-                if (eq > 0 && ulong.TryParse(line.AsSpan(0, eq), out var id)) _addresses[id] = line[(eq + 1)..];
-            }
-        }
-        _settings.Peers.SetPeers(PeerAddresses());
+        foreach (var (id, address) in _settings.Options.Peers) _addresses.TryAdd(id, address);
+        SyncPeers();
+    }
+
+    /// <summary>Recovery: the address book as a persisted event or the actor's snapshot recorded it.</summary>
+    private void ReplaceAddresses(IReadOnlyDictionary<ulong, string> addresses)
+    {
+        _addresses.Clear();
+        foreach (var (id, address) in addresses) _addresses[id] = address;
     }
 
     private Dictionary<ulong, string> PeerAddresses()
@@ -47,21 +45,14 @@ internal sealed partial class RaftActor
         var expired = _departing.Where(d => d.Value.Until <= _ticks).Select(d => d.Key).ToArray();
         if (expired.Length == 0) return;
         foreach (var id in expired) _departing.Remove(id);
-        _settings.Peers.SetPeers(PeerAddresses());
+        SyncPeers();
     }
 
+    /// <summary>The address book is durable state: a restarted node must reach the members it knew.</summary>
     private void SaveMembers()
     {
-        var text = string.Join('\n', _addresses.Select(p => $"{p.Key}={p.Value}"));
-        try
-        {
-            _storage.Journal.SetMeta(MembersMetaKey, Encoding.UTF8.GetBytes(text));
-        }
-        catch (JournalException ex)
-        {
-            throw new ActorFailStopException($"node {_id}: could not store the membership addresses: {ex.Message}", ex);
-        }
-        _settings.Peers.SetPeers(PeerAddresses());
+        PersistAsync(new AddressesChanged(new Dictionary<ulong, string>(_addresses)), static _ => { });
+        SyncPeers();
     }
 
     private void OnMembershipChange(ProposeMembershipChange request)
@@ -182,36 +173,5 @@ internal sealed partial class RaftActor
             NodeId = _id, Role = status.SoftState.Role, Term = status.HardState.Term, Leader = status.SoftState.Leader,
             CommitIndex = status.HardState.Commit, AppliedIndex = status.Applied, LastIndex = status.LastIndex, Members = members,
         };
-    }
-
-    /// <summary>Stores a snapshot the ServiceActor wrote, then compacts the log behind it.</summary>
-    private void OnServiceSnapshot(ServiceSnapshotTaken taken)
-    {
-        var meta = taken.Metadata;
-        try
-        {
-            if (meta.Index <= _storage.Journal.State.Snapshot.Index) return;
-            long bytes;
-            using (var payload = File.OpenRead(taken.PayloadPath))
-            {
-                bytes = payload.Length;
-                _storage.Save(JournalBatch.Empty.WithSnapshot(meta, payload));
-            }
-            var keep = _settings.Options.KeepEntriesAfterSnapshot;
-            var compactTo = meta.Index > keep ? meta.Index - keep : 0;
-            if (compactTo >= _storage.FirstIndex()) _storage.Compact(compactTo);
-            RaftActorLog.SnapshotStored(_log, _id, meta.Index, bytes, compactTo);
-            _state.Raise(new SnapshotStored(_id, meta.Index, bytes));
-        }
-        catch (Exception ex) when (ex is JournalException or IOException)
-        {
-            RaftActorLog.JournalFailed(_log, _id, ex);
-            _state.Raise(new NodeFailed(_id, $"storing a snapshot failed: {ex.Message}"));
-            throw new ActorFailStopException($"node {_id}: storing a snapshot failed, so the node stops: {ex.Message}", ex);
-        }
-        finally
-        {
-            TryDelete(taken.PayloadPath);
-        }
     }
 }

@@ -1,6 +1,7 @@
+using Akka.Actor;
+using RaftActors.Actors.Runtime.Journal;
 using RaftActors.Core;
 using RaftActors.Messages;
-using RaftActors.Persistence;
 
 namespace RaftActors.Actors.Runtime;
 
@@ -9,27 +10,62 @@ internal sealed partial class RaftActor
     private readonly Dictionary<(ulong Index, ulong Term), string> _stagedSnapshots = [];
     private ulong _freshSnapshotAskedAt = ulong.MaxValue;
 
+    // A Ready is being written: no other is taken until its persist handler ran (the core's contract), and
+    // everything stepped meanwhile waits in the core for the next one, which batches it (group commit).
+    private bool _writing;
+
     /// <summary>
-    /// The Ready contract (see <see cref="Ready"/>): send what may go at once, persist in one write, send
-    /// what waited for the write, dispatch committed entries, advance. Runs until the core is quiet.
+    /// The Ready contract (see <see cref="Ready"/>): send what may go at once, persist in one write, and once
+    /// it is durable send what waited for it, dispatch committed entries and advance. Runs until the core is
+    /// quiet or a write is in flight (its handler resumes the cycle).
     /// </summary>
     private void RunReadyCycles()
     {
-        while (_node.HasReady())
+        while (!_writing && _node.HasReady())
         {
             var rd = _node.GetReady();
             if (rd.SoftState is { } soft) OnSoftState(soft);
             Send(rd.Messages);
-            Persist(rd);
-            Send(rd.PersistedMessages);
-            if (rd.Snapshot is { } snapshot) InstallSnapshot(snapshot);
-            if (rd.CommittedEntries.Count > 0) Dispatch(rd.CommittedEntries);
-            foreach (var read in rd.ReadStates) CompleteRead(read);
-            _node.Advance(rd);
-            _state.CommitIndex = _node.CommitIndex;
-            if (rd.HardState is { } hs) _state.Term = hs.Term;
+            var ready = ToEvent(rd);
+            if (ready is null)
+            {
+                Finish(rd);
+                continue;
+            }
+            _writing = true;
+            // At most one write per pass: _writing ends the loop until this handler resumes it.
+#pragma warning disable AK1006
+            PersistAsync(ready, persisted =>
+            {
+                _storage.Apply(persisted);
+                _writing = false;
+                Finish(rd);
+                RunReadyCycles();
+            });
+#pragma warning restore AK1006
         }
-        DeleteStagedSnapshots();
+        if (!_writing) AfterQuiet();
+    }
+
+    /// <summary>What a Ready must make durable, or null when it carries nothing to persist.</summary>
+    private ReadyPersisted? ToEvent(Ready rd)
+    {
+        if (rd.Entries.Count == 0 && rd.HardState is null && rd.Snapshot is null) return null;
+        SnapshotReference? snapshot = null;
+        if (rd.Snapshot is { IsEmpty: false } snap) snapshot = AdoptStagedSnapshot(snap.Metadata);
+        return new ReadyPersisted(rd.HardState, rd.Entries, snapshot);
+    }
+
+    /// <summary>The part of a Ready that follows its write (or the whole of one that needs none).</summary>
+    private void Finish(Ready rd)
+    {
+        Send(rd.PersistedMessages);
+        if (rd.Snapshot is { IsEmpty: false } snapshot) InstallSnapshot(snapshot);
+        if (rd.CommittedEntries.Count > 0) Dispatch(rd.CommittedEntries);
+        foreach (var read in rd.ReadStates) CompleteRead(read);
+        _node.Advance(rd);
+        _state.CommitIndex = _node.CommitIndex;
+        if (rd.HardState is { } hs) _state.Term = hs.Term;
     }
 
     private void Send(IReadOnlyList<RaftMessage> messages)
@@ -39,10 +75,10 @@ internal sealed partial class RaftActor
         if (messages.Count == 0) return;
         if (messages.Count == 1)
         {
-            _settings.Peers.Send(messages[0].To, messages);
+            SendTo(messages[0].To, messages);
             return;
         }
-        foreach (var group in messages.GroupBy(m => m.To)) _settings.Peers.Send(group.Key, group.ToArray());
+        foreach (var group in messages.GroupBy(m => m.To)) SendTo(group.Key, group.ToArray());
     }
 
     /// <summary>
@@ -64,45 +100,32 @@ internal sealed partial class RaftActor
         return true;
     }
 
-    /// <summary>One durable journal write for the whole Ready (group commit). A failure stops the node.</summary>
-    private void Persist(Ready rd)
+    /// <summary>
+    /// Moves the payload a leader streamed here into the snapshots folder (fsynced, with its checksum), so the
+    /// write of this Ready can refer to it. A payload that was never received is a bug: the node stops.
+    /// </summary>
+    private SnapshotReference AdoptStagedSnapshot(SnapshotMetadata meta)
     {
-        if (rd.Entries.Count == 0 && rd.HardState is null && rd.Snapshot is null) return;
-        FileStream? payload = null;
+        var key = (meta.Index, meta.Term);
+        if (!_stagedSnapshots.Remove(key, out var staged))
+        {
+            throw new RaftInvariantException($"the core installs snapshot {key} but its payload was never received");
+        }
         try
         {
-            var batch = new JournalBatch(rd.Entries, rd.HardState);
-            if (rd.Snapshot is { } snapshot)
-            {
-                var key = (snapshot.Metadata.Index, snapshot.Metadata.Term);
-                if (!_stagedSnapshots.TryGetValue(key, out var path))
-                {
-                    throw new RaftInvariantException($"the core installs snapshot {key} but its payload was never received");
-                }
-                payload = File.OpenRead(path);
-                batch = batch.WithSnapshot(snapshot.Metadata, payload);
-            }
-            _storage.Save(batch);
+            return SnapshotFiles.Adopt(_settings.Node, meta, staged);
         }
-        catch (Exception ex) when (ex is JournalException or IOException or UnauthorizedAccessException)
+        catch (IOException ex)
         {
-            RaftActorLog.JournalFailed(_log, _id, ex);
-            _state.Raise(new NodeFailed(_id, $"journal write failed: {ex.Message}"));
-            throw new ActorFailStopException($"node {_id}: the journal write failed, so the node stops: {ex.Message}", ex);
-        }
-        finally
-        {
-            payload?.Dispose();
+            throw new ActorFailStopException($"node {_id}: could not keep the snapshot the leader sent: {ex.Message}", ex);
         }
     }
 
     private void InstallSnapshot(Snapshot snapshot)
     {
-        var key = (snapshot.Metadata.Index, snapshot.Metadata.Term);
-        var path = _stagedSnapshots[key];
-        _stagedSnapshots.Remove(key);
-        // The ServiceActor restores from the staged file and deletes it.
-        _settings.ServiceActor.Tell(new RestoreServiceSnapshot(snapshot.Metadata, path));
+        var reference = _storage.SnapshotRef!;
+        // The ServiceActor restores from the stored payload file (it stays: it is the node's snapshot now).
+        _settings.ServiceActor.Tell(new RestoreServiceSnapshot(snapshot.Metadata, SnapshotFiles.PathOf(_settings.Node, reference)));
         RaftActorLog.SnapshotInstalled(_log, _id, snapshot.Metadata.Index);
         OnMembershipApplied(snapshot.Metadata.ConfState);
     }
@@ -110,6 +133,7 @@ internal sealed partial class RaftActor
     private void OnSnapshotReceived(SnapshotReceived received)
     {
         var meta = received.Message.Snapshot!.Metadata;
+        if (_stagedSnapshots.Remove((meta.Index, meta.Term), out var older)) TryDelete(older);
         _stagedSnapshots[(meta.Index, meta.Term)] = received.PayloadPath;
         try
         {
@@ -121,7 +145,21 @@ internal sealed partial class RaftActor
         }
     }
 
-    /// <summary>Staged snapshots the core did not install (older than what we have) are not needed.</summary>
+    /// <summary>Once the core is quiet: drop staged snapshots it did not install, and store a snapshot that waited for the write.</summary>
+    private void AfterQuiet()
+    {
+        if (_stagedSnapshots.Count > 0)
+        {
+            foreach (var path in _stagedSnapshots.Values) TryDelete(path);
+            _stagedSnapshots.Clear();
+        }
+        if (_pendingServiceSnapshot is { } taken)
+        {
+            _pendingServiceSnapshot = null;
+            StoreServiceSnapshot(taken);
+        }
+    }
+
     private void DeleteStagedSnapshots()
     {
         foreach (var path in _stagedSnapshots.Values) TryDelete(path);

@@ -1,97 +1,198 @@
+using Akka.Actor;
+using Akka.Persistence;
 using Microsoft.Extensions.Logging;
+using RaftActors.Actors.Runtime.Journal;
 using RaftActors.Core;
 using RaftActors.Messages;
 
 namespace RaftActors.Actors.Runtime;
 
-/// <summary>What the RaftActor is built from; a restart builds a fresh actor from the same settings.</summary>
+/// <summary>What the RaftActor is built from.</summary>
 internal sealed record RaftActorSettings(
     RaftNodeOptions Options,
-    JournalStorage Storage,
+    NodeSettings Node,
     RequestRegistry Registry,
     NodeState State,
-    IPeerRouter Peers,
     IActorRef ServiceActor,
     ILogger Logger);
 
 /// <summary>
-/// Owns the node's Raft core. Drains its mailbox in batches (ticks, peer messages, client requests),
-/// then runs Ready cycles: persist in one journal write, send, hand committed entries to the
-/// ServiceActor, advance. Journal failures stop the node (fail-stop): nothing it could not persist is
-/// ever acknowledged. Any other failure restarts the actor from the journal.
+/// Owns the node's Raft core, as an Akka.NET persistent actor. Its journal is the node's durable Raft
+/// state: replaying it rebuilds the log (<see cref="RaftLogStorage"/>), the hard state, the address book
+/// and the start counter. Each Ready is one <c>PersistAsync</c> write while the mailbox keeps moving, and
+/// only one Ready is outstanding at a time, so everything that arrives during a write is batched into the
+/// next one (group commit). Messages that may leave only once the write is durable (votes, append
+/// responses) are sent from the persist handler, and so are committed entries. A failed or rejected write
+/// stops the node (fail-stop): nothing it could not persist is ever acknowledged.
 /// </summary>
-internal sealed partial class RaftActor : ActorBase
+internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
 {
     private readonly RaftActorSettings _settings;
-    private readonly RawNode _node;
-    private readonly JournalStorage _storage;
+    private readonly RaftLogStorage _storage = new();
     private readonly RequestRegistry _registry;
     private readonly NodeState _state;
     private readonly ILogger _log;
     private readonly ulong _id;
+    private RawNode _node = null!;
+    private ulong _incarnation;
     private long _ticks;
 
     public RaftActor(RaftActorSettings settings)
     {
         _settings = settings;
-        _storage = settings.Storage;
         _registry = settings.Registry;
         _state = settings.State;
         _log = settings.Logger;
         _id = settings.Options.NodeId;
-        var applied = _storage.Journal.State.Snapshot.Index;
-        _node = new RawNode(settings.Options.ToRaftConfig(_storage, applied, new CoreLogger(_log)));
-        LoadMembers();
-        Publish(new SoftState(_node.Leader, _node.Role));
+        PersistenceId = settings.Node.PersistenceId;
+        JournalPluginId = settings.Node.JournalPluginId;
+        SnapshotPluginId = settings.Node.SnapshotPluginId;
+
+        Recover<SnapshotOffer>(offer => RecoverSnapshot(offer));
+        Recover<ReadyPersisted>(ready => _storage.Apply(ready));
+        Recover<NodeIncarnated>(started => _incarnation = started.Incarnation);
+        Recover<AddressesChanged>(changed => ReplaceAddresses(changed.Addresses));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<RaftTick>(_ => Run(OnTick));
+        Command<PeerMessagesReceived>(received => Run(() => StepAll(received)));
+        Command<SnapshotReceived>(snapshot => Run(() => OnSnapshotReceived(snapshot)));
+        Command<PeerReachabilityChanged>(reach => Run(() => OnReachability(reach)));
+        Command<SnapshotSendFinished>(sent => Run(() => _node.ReportSnapshot(sent.Peer, sent.Failed)));
+        Command<ProposeCommand>(propose => Run(() => OnPropose(propose)));
+        Command<ProposeMembershipChange>(change => Run(() => OnMembershipChange(change)));
+        Command<ReadIndexRequest>(read => Run(() => OnReadIndex(read)));
+        Command<TransferLeadershipRequest>(transfer => Run(() => OnTransfer(transfer)));
+        Command<StatusRequest>(status => status.Completion.TrySetResult(BuildStatus()));
+        Command<ServiceSnapshotTaken>(taken => Run(() => OnServiceSnapshot(taken)));
+        Command<CampaignNow>(_ => Run(() => _node.Campaign()));
+        Command<PeerAddressLearned>(learned => OnAddressLearned(learned));
+        Command<OutboundForward>(forward => RouteForward(forward));
+        Command<SnapshotAckReceived>(ack => OnSnapshotAck(ack));
+        Command<SaveSnapshotSuccess>(saved => OnSnapshotSaved(saved));
+        Command<SaveSnapshotFailure>(failed => OnSnapshotSaveFailed(failed));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failed => RaftActorLog.CompactionFailed(_log, _id, failed.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(failed => RaftActorLog.CompactionFailed(_log, _id, failed.Cause.Message));
     }
 
-    protected override int MaxBatchSize => 1024;
+    public override string PersistenceId { get; }
 
-    protected override void PreStart() =>
-        Timers.StartPeriodicTimer("tick", RaftTick.Instance, _settings.Options.TickInterval);
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Handles one message, then runs the Ready cycle: whatever the message changed goes out.</summary>
+    private void Run(Action handle)
+    {
+        handle();
+        RunReadyCycles();
+    }
+
+    private void RecoverSnapshot(SnapshotOffer offer)
+    {
+        if (offer.Snapshot is not RaftActorSnapshot snapshot)
+        {
+            throw new ActorFailStopException($"node {_id}: the snapshot store holds a {offer.Snapshot?.GetType().Name ?? "null"}, not a RaftActor snapshot");
+        }
+        _storage.Restore(snapshot);
+        ReplaceAddresses(snapshot.Addresses);
+        _incarnation = snapshot.Incarnation;
+    }
+
+    /// <summary>Recovery is done: write the bootstrap (a fresh founding node) and the new start counter, then serve.</summary>
+    private void OnRecovered()
+    {
+        var events = new List<object>();
+        if (LastSequenceNr == 0 && _storage.SnapshotRef is null && !_settings.Options.Join)
+        {
+            events.Add(Bootstrap());
+        }
+        events.Add(new NodeIncarnated(_incarnation + 1));
+        // PersistAll (not Async): commands wait in the stash until the node can serve them.
+        PersistAll(events, e =>
+        {
+            switch (e)
+            {
+                case ReadyPersisted bootstrap: _storage.Apply(bootstrap); break;
+                case NodeIncarnated started:
+                    _incarnation = started.Incarnation;
+                    StartServing();
+                    break;
+            }
+        });
+    }
 
     /// <summary>
-    /// A restart (after a bug, not a journal failure) rebuilds the core from the journal; client requests
-    /// already in the log keep waiting in the shared registry, but what only this instance tracked is lost.
+    /// The bootstrap of a new cluster: one membership entry per founding voter at term 1, committed, so that
+    /// every founding member starts from the same log (etcd's Bootstrap). Alone, it is a one-voter cluster.
     /// </summary>
-    protected override void PreRestart(Exception reason, object? message)
+    private ReadyPersisted Bootstrap()
     {
-        FailPending(new RaftNodeException(RaftErrorCode.LeadershipLost, $"node {_id} restarted its Raft actor: {reason.Message}; retry"));
-        DeleteStagedSnapshots();
+        var founders = _settings.Options.Peers.Select(p => (p.Key, p.Value)).Append((_id, _settings.Node.AdvertisedAddress));
+        var entries = new List<Entry>();
+        ulong index = 1;
+        foreach (var (id, address) in founders.OrderBy(v => v.Item1))
+        {
+            var change = ConfChange.AddVoter(id, new MembershipContext(0, 0, address).Encode());
+            entries.Add(new Entry(1, index++, EntryType.ConfChange, RaftCodec.Encode(change)));
+        }
+        return new ReadyPersisted(new HardState(1, 0, (ulong)entries.Count), entries, null);
+    }
+
+    private void StartServing()
+    {
+        _registry.SetIncarnation(_incarnation);
+        var applied = _storage.SnapshotRef?.Metadata.Index ?? 0;
+        _node = new RawNode(_settings.Options.ToRaftConfig(_storage, applied, new CoreLogger(_log)));
+        LoadMembers();
+        Publish(new SoftState(_node.Leader, _node.Role));
+        _state.CommitIndex = _node.CommitIndex;
+        var snapshot = _storage.SnapshotRef;
+        _settings.ServiceActor.Tell(new RecoverServices(snapshot?.Metadata, snapshot is null ? null : SnapshotFiles.PathOf(_settings.Node, snapshot),
+            _storage.HardState.Commit));
+        Timers.StartPeriodicTimer("tick", RaftTick.Instance, _settings.Options.TickInterval);
+        _settings.Node.Started.TrySetResult();
+        RunReadyCycles();
+    }
+
+    protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
+    {
+        // Akka lets an actor go on after a rejected write; a Raft node must not: what it could not persist
+        // may already be promised to a peer in a vote or an append response.
+        FailStop($"the journal refused write {sequenceNr}: {cause.Message}", cause);
+    }
+
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        FailStop($"the journal write {sequenceNr} failed: {cause.Message}", cause);
+        base.OnPersistFailure(cause, @event, sequenceNr);
+    }
+
+    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    {
+        FailStop($"the journal could not be read back: {reason.Message}", reason);
+        base.OnRecoveryFailure(reason, message);
+    }
+
+    private void FailStop(string why, Exception cause)
+    {
+        RaftActorLog.JournalFailed(_log, _id, cause);
+        var error = new ActorFailStopException($"node {_id}: {why}; the node stops", cause);
+        _settings.Node.Fail(error);
+        _state.Raise(new NodeFailed(_id, why));
+        Context.Stop(Self);
     }
 
     protected override void PostStop()
     {
-        _registry.FailAll(new RaftNodeException(RaftErrorCode.Stopped, $"node {_id} stopped"));
-        FailPending(new RaftNodeException(RaftErrorCode.Stopped, $"node {_id} stopped"));
+        var stopped = _settings.Node.Failure is { } failure
+            ? new RaftNodeException(RaftErrorCode.Stopped, $"node {_id} stopped itself: {failure.Message}", failure)
+            : new RaftNodeException(RaftErrorCode.Stopped, $"node {_id} stopped");
+        _registry.FailAll(stopped);
+        if (_node is not null) FailPending(stopped);
+        _settings.Node.Started.TrySetException(stopped);
         DeleteStagedSnapshots();
-    }
-
-    protected override ValueTask OnBatchAsync(IReadOnlyList<Envelope> batch)
-    {
-        foreach (var envelope in batch) Handle(envelope.Message);
-        RunReadyCycles();
-        return ValueTask.CompletedTask;
-    }
-
-    private void Handle(object message)
-    {
-        switch (message)
-        {
-            case RaftTick: OnTick(); break;
-            case PeerMessagesReceived received: StepAll(received); break;
-            case SnapshotReceived snapshot: OnSnapshotReceived(snapshot); break;
-            case PeerReachabilityChanged reach: OnReachability(reach); break;
-            case SnapshotSendFinished sent: _node.ReportSnapshot(sent.Peer, sent.Failed); break;
-            case ProposeCommand propose: OnPropose(propose); break;
-            case ProposeMembershipChange change: OnMembershipChange(change); break;
-            case ReadIndexRequest read: OnReadIndex(read); break;
-            case TransferLeadershipRequest transfer: OnTransfer(transfer); break;
-            case StatusRequest status: status.Completion.TrySetResult(BuildStatus()); break;
-            case ServiceSnapshotTaken taken: OnServiceSnapshot(taken); break;
-            case CampaignNow: _node.Campaign(); break;
-            default: Unhandled(message); break;
-        }
+        base.PostStop();
     }
 
     private void OnTick()
@@ -121,6 +222,7 @@ internal sealed partial class RaftActor : ActorBase
     private void OnReachability(PeerReachabilityChanged reach)
     {
         if (!reach.Reachable) _node.ReportUnreachable(reach.Peer);
+        if (_reachable.TryGetValue(reach.Peer, out var was) && was == reach.Reachable) return;
         _state.Raise(new PeerReachabilityEvent(_id, reach.Peer, reach.Reachable));
         _reachable[reach.Peer] = reach.Reachable;
     }

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 
 namespace RaftActors.Actors.Runtime;
@@ -28,4 +29,16 @@ internal static partial class RaftActorLog
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Information, Message = "node {NodeId}: role {Role} at term {Term}, leader {Leader}")]
     public static partial void RoleChanged(ILogger logger, ulong nodeId, Core.StateRole role, ulong term, ulong leader);
+}
+
+internal static partial class RaftActorLog
+{
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning, Message = "node {NodeId}: compaction did not complete ({Reason}); the journal keeps the events and the next snapshot tries again")]
+    public static partial void CompactionFailed(ILogger logger, ulong nodeId, string reason);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "node {NodeId}: dropped a frame from {Sender}: {Reason}")]
+    public static partial void DroppedFrame(ILogger logger, ulong nodeId, string sender, string reason);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "node {NodeId}: {Message}")]
+    public static partial void Peer(ILogger logger, ulong nodeId, string message);
 }

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Collections.Concurrent;
 
 namespace RaftActors.Actors.Runtime;
@@ -9,14 +10,19 @@ namespace RaftActors.Actors.Runtime;
 /// counter persisted and bumped at every start — so an entry proposed before a restart can never
 /// complete a request made after it.
 /// </summary>
-internal sealed class RequestRegistry(ulong incarnation)
+internal sealed class RequestRegistry
 {
+    private ulong _incarnation;
+
     private readonly ConcurrentDictionary<ulong, TaskCompletionSource<byte[]>> _pending = new();
     private long _counter;
 
     public int Count => _pending.Count;
 
-    public ulong NextId() => (incarnation << 40) | ((ulong)Interlocked.Increment(ref _counter) & ((1UL << 40) - 1));
+    /// <summary>Set once the RaftActor has persisted the new start counter, before any request is taken.</summary>
+    public void SetIncarnation(ulong incarnation) => Volatile.Write(ref _incarnation, incarnation & 0xFFFFFF);
+
+    public ulong NextId() => (Volatile.Read(ref _incarnation) << 40) | ((ulong)Interlocked.Increment(ref _counter) & ((1UL << 40) - 1));
 
     public TaskCompletionSource<byte[]> Register(ulong requestId)
     {

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using RaftActors.Messages;
 
 namespace RaftActors.Actors.Runtime;

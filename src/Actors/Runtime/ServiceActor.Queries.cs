@@ -1,3 +1,4 @@
+using Akka.Actor;
 namespace RaftActors.Actors.Runtime;
 
 /// <summary>Reads at an index and GetInit: they only read the services, so a failure fails that request alone.</summary>

@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Globalization;
 using RaftActors.Messages;
 
@@ -44,27 +45,21 @@ internal sealed partial class ServiceActor
         _raftActor.Tell(new ServiceSnapshotTaken(meta, path), Self);
     }
 
-    /// <summary>Replaces the services' state with a snapshot the leader sent; the file is deleted afterwards.</summary>
+    /// <summary>Replaces the services' state with a snapshot the leader sent (now the node's stored snapshot).</summary>
     private async Task OnRestoreSnapshotAsync(RestoreServiceSnapshot restore)
     {
         var meta = restore.Metadata;
-        try
+        if (meta.Index <= _applied)
         {
-            if (meta.Index <= _applied)
-            {
-                // Already covered: e.g. recovery read the same snapshot from the journal first.
-                ServiceActorLog.OlderSnapshotIgnored(_log, _nodeId, meta.Index, _applied);
-                return;
-            }
-            var file = new FileStream(restore.PayloadPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
-            {
-                await RestoreAsync(file, $"'{restore.PayloadPath}'", meta, "restoring the snapshot from the leader").ConfigureAwait(false);
-            }
+            // Already covered: e.g. recovery read the same snapshot from the journal first.
+            ServiceActorLog.OlderSnapshotIgnored(_log, _nodeId, meta.Index, _applied);
+            return;
         }
-        finally
+        var file = new FileStream(restore.PayloadPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileBufferSize,
+            FileOptions.Asynchronous);
+        await using (file.ConfigureAwait(false))
         {
-            TryDelete(restore.PayloadPath);
+            await RestoreAsync(file, $"'{restore.PayloadPath}'", meta, "restoring the snapshot from the leader").ConfigureAwait(false);
         }
         Publish();
         ServeWaitingQueries();

@@ -1,7 +1,7 @@
+using Akka.Actor;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftActors.Messages;
-using RaftActors.Persistence;
 
 namespace RaftActors.Actors.Runtime;
 
@@ -17,21 +17,19 @@ namespace RaftActors.Actors.Runtime;
 /// Apply must not let this node go on and diverge from the others.
 /// </para>
 /// </summary>
-internal sealed partial class ServiceActor : ActorBase
+internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly ulong _nodeId;
     private readonly IService[] _services;
     private readonly Dictionary<string, IService> _byNamespace;
     private readonly RequestRegistry _registry;
-    private readonly IActorRef _raftActor;
-    private readonly IJournal _journal;
     private readonly ServiceActorOptions _options;
-    private readonly ulong _recoveryTarget;
+    private IActorRef _raftActor = ActorRefs.Nobody;
+    private ulong _recoveryTarget;
     private readonly ServiceActorState _state;
     private readonly ILogger _log;
     private readonly List<ServiceQuery> _waitingQueries = [];
     private SessionTable _sessions;
-    private bool _recoveredFromJournal;
     private ulong _applied;
     private ulong _appliedTerm;
     private ulong _snapshotBase;
@@ -41,43 +39,36 @@ internal sealed partial class ServiceActor : ActorBase
     /// <param name="localNodeId">This node: entries it proposed complete their waiter here.</param>
     /// <param name="services">The services, with unique namespaces.</param>
     /// <param name="registry">The client requests waiting for their entry to be applied.</param>
-    /// <param name="raftActor">Receives <see cref="ServiceSnapshotTaken"/>.</param>
-    /// <param name="journal">Read once, for the latest snapshot to restore on start.</param>
     /// <param name="options">Snapshot interval, staging directory, session limit.</param>
-    /// <param name="recoveryTarget">The commit index at start: recovery ends once it is applied.</param>
     /// <param name="state">Shared with the node: the recovery signal and the applied index.</param>
     /// <param name="logger">Where problems are reported; none when omitted.</param>
-    public ServiceActor(ulong localNodeId, IReadOnlyList<IService> services, RequestRegistry registry, IActorRef raftActor,
-        IJournal journal, ServiceActorOptions options, ulong recoveryTarget, ServiceActorState state, ILogger? logger = null)
+    public ServiceActor(ulong localNodeId, IReadOnlyList<IService> services, RequestRegistry registry, ServiceActorOptions options,
+        ServiceActorState state, ILogger? logger = null)
     {
         Validate(services, options);
         ArgumentNullException.ThrowIfNull(registry);
-        ArgumentNullException.ThrowIfNull(raftActor);
-        ArgumentNullException.ThrowIfNull(journal);
         ArgumentNullException.ThrowIfNull(state);
         _nodeId = localNodeId;
         _services = [.. services.OrderBy(s => s.Namespace, StringComparer.Ordinal)];
         _byNamespace = _services.ToDictionary(s => s.Namespace, StringComparer.Ordinal);
         _registry = registry;
-        _raftActor = raftActor;
-        _journal = journal;
         _options = options;
-        _recoveryTarget = recoveryTarget;
         _state = state;
         _log = logger ?? NullLogger.Instance;
         _sessions = new SessionTable(options.MaxSessions);
+        // Until the RaftActor has recovered and says from which snapshot to start, nothing can be applied.
+        ReceiveAsync<RecoverServices>(OnRecoverAsync);
+        ReceiveAny(_ => Stash.Stash());
     }
 
-    /// <summary>
-    /// The props of a ServiceActor. Checks the arguments now, so a bad configuration fails in the
-    /// caller rather than inside the actor, and stops the actor on any failure (see the class remarks).
-    /// </summary>
-    public static Props CreateProps(ulong localNodeId, IReadOnlyList<IService> services, RequestRegistry registry, IActorRef raftActor,
-        IJournal journal, ServiceActorOptions options, ulong recoveryTarget, ServiceActorState state, ILogger? logger = null)
+    public IStash Stash { get; set; } = null!;
+
+    /// <summary>The props of a ServiceActor. Checks the arguments now, so a bad configuration fails in the caller rather than inside the actor.</summary>
+    public static Props CreateProps(ulong localNodeId, IReadOnlyList<IService> services, RequestRegistry registry, ServiceActorOptions options,
+        ServiceActorState state, ILogger? logger = null)
     {
         Validate(services, options);
-        return Props.Create(() => new ServiceActor(localNodeId, services, registry, raftActor, journal, options, recoveryTarget, state, logger))
-            .WithSupervisorStrategy(OneForOneStrategy.Stopping);
+        return Props.Create(() => new ServiceActor(localNodeId, services, registry, options, state, logger));
     }
 
     /// <summary>Checks that every service has a well-formed namespace and no two share one.</summary>
@@ -103,25 +94,33 @@ internal sealed partial class ServiceActor : ActorBase
         ns is { Length: > 0 and <= CommandEnvelope.MaxNamespaceBytes }
         && ns.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
 
-    // Recovery is a message of its own so that it runs (asynchronously) even if nothing else arrives.
-    protected override void PreStart() => Self.Tell(RecoverFromJournal.Instance);
+    private async Task OnRecoverAsync(RecoverServices recover)
+    {
+        _raftActor = Sender;
+        _recoveryTarget = recover.RecoveryTarget;
+        await Guard(() => RecoverAsync(recover)).ConfigureAwait(false);
+        Become(Serving);
+        Stash.UnstashAll();
+    }
 
-    protected override async ValueTask OnReceiveAsync(object message)
+    private void Serving()
+    {
+        ReceiveAsync<ApplyCommitted>(apply => Guard(() => OnApplyCommittedAsync(apply)));
+        ReceiveAsync<RestoreServiceSnapshot>(restore => Guard(() => OnRestoreSnapshotAsync(restore)));
+        ReceiveAsync<TakeSnapshotNow>(_ => Guard(() => _applied > _snapshotBase ? TakeSnapshotAsync() : Task.CompletedTask));
+        Receive<ServiceQuery>(OnQuery);
+        Receive<ServiceInitRequest>(OnInit);
+    }
+
+    /// <summary>
+    /// Any failure while applying or restoring leaves the services in an unknown state: it stops the actor
+    /// (the node's guardian does not restart it), and the reason is kept for the waiting callers.
+    /// </summary>
+    private async Task Guard(Func<Task> work)
     {
         try
         {
-            // Whatever was queued before RecoverFromJournal must still see the restored state.
-            if (!_recoveredFromJournal) await RecoverAsync().ConfigureAwait(false);
-            switch (message)
-            {
-                case ApplyCommitted apply: await OnApplyCommittedAsync(apply).ConfigureAwait(false); break;
-                case ServiceQuery query: OnQuery(query); break;
-                case ServiceInitRequest init: OnInit(init); break;
-                case RestoreServiceSnapshot restore: await OnRestoreSnapshotAsync(restore).ConfigureAwait(false); break;
-                case TakeSnapshotNow: if (_applied > _snapshotBase) await TakeSnapshotAsync().ConfigureAwait(false); break;
-                case RecoverFromJournal: break;
-                default: Unhandled(message); break;
-            }
+            await work().ConfigureAwait(false);
         }
         catch (ActorFailStopException ex)
         {
@@ -131,7 +130,6 @@ internal sealed partial class ServiceActor : ActorBase
         }
         catch (Exception ex)
         {
-            // Anything unforeseen leaves the services in an unknown state: stop rather than go on.
             var stop = new ActorFailStopException($"node {_nodeId}: the ServiceActor failed unexpectedly: {ex.Message}", ex);
             _failure = stop;
             ServiceActorLog.FailStop(_log, _nodeId, stop.Message, ex);
@@ -152,22 +150,15 @@ internal sealed partial class ServiceActor : ActorBase
         _registry.FailAll(stopped);
     }
 
-    /// <summary>Restores the journal's latest snapshot, if any, before the first entry is applied.</summary>
-    private async Task RecoverAsync()
+    /// <summary>Restores the snapshot the RaftActor recovered, if any, before the first entry is applied.</summary>
+    private async Task RecoverAsync(RecoverServices recover)
     {
-        _recoveredFromJournal = true;
-        var snapshot = _journal.OpenSnapshot();
-        if (snapshot is null)
+        if (recover.Metadata is { } meta && recover.PayloadPath is { } path)
         {
-            _confState = _journal.State.ConfState;
-        }
-        else
-        {
-            using (snapshot)
+            var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileBufferSize, FileOptions.Asynchronous);
+            await using (file.ConfigureAwait(false))
             {
-                var meta = snapshot.Metadata;
-                var source = $"in the journal at index {meta.Index}";
-                await RestoreAsync(snapshot.Payload, source, meta, "restoring the journal's snapshot").ConfigureAwait(false);
+                await RestoreAsync(file, $"'{path}' at index {meta.Index}", meta, "restoring the stored snapshot").ConfigureAwait(false);
             }
         }
         Publish();
@@ -175,10 +166,4 @@ internal sealed partial class ServiceActor : ActorBase
 
     /// <summary>Publishes the applied index and completes recovery once the target is reached.</summary>
     private void Publish() => _state.Publish(_applied, _recoveryTarget);
-
-    /// <summary>Sent to itself on start so that recovery runs even when no other message comes.</summary>
-    private sealed class RecoverFromJournal
-    {
-        public static readonly RecoverFromJournal Instance = new();
-    }
 }

@@ -1,3 +1,4 @@
+using Akka.Actor;
 namespace RaftActors.Actors.Runtime;
 
 /// <summary>Settings of the ServiceActor.</summary>

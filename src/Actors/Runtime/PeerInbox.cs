@@ -1,0 +1,101 @@
+using Akka.Actor;
+using Microsoft.Extensions.Logging;
+using RaftActors.Actors.Remote;
+using RaftActors.Messages;
+
+namespace RaftActors.Actors.Runtime;
+
+internal sealed record PeerInboxSettings(NodeSettings Node, ulong LocalId, IActorRef RaftActor,
+    Func<ulong, ReadOnlyMemory<byte>, ValueTask> OnForward, ILogger Logger);
+
+/// <summary>
+/// Where every frame from a peer arrives (<c>/user/raft-{id}/inbox</c>). It authenticates each one
+/// (<see cref="PeerAuthenticator"/>) and drops, counts and logs anything forged, replayed, misdirected,
+/// foreign or malformed, so that nothing unauthenticated reaches the RaftActor. Raft messages go to the
+/// RaftActor, snapshot chunks are written to a staging file (<see cref="SnapshotReceiver"/>), forwarded
+/// requests and answers to the node's forwarding handler.
+/// </summary>
+#pragma warning disable CA1001 // The receiver is disposed in PostStop, the end of an actor's life.
+internal sealed class PeerInbox : ReceiveActor
+#pragma warning restore CA1001
+{
+    private readonly PeerInboxSettings _settings;
+    private readonly SnapshotReceiver _snapshots;
+    private readonly Dictionary<ulong, string> _senders = [];
+    private long _dropped;
+
+    public PeerInbox(PeerInboxSettings settings)
+    {
+        _settings = settings;
+        _snapshots = new SnapshotReceiver(Path.Combine(settings.Node.DataDirectory, SnapshotReceiver.FolderName), settings.RaftActor, settings.Logger,
+            settings.LocalId);
+        Receive<PeerFrame>(OnFrame);
+    }
+
+    public static Props CreateProps(PeerInboxSettings settings) => Props.Create(() => new PeerInbox(settings));
+
+    protected override void PostStop() => _snapshots.Dispose();
+
+    private void OnFrame(PeerFrame frame)
+    {
+        if (!_settings.Node.Authenticator.Open(frame, out var reason))
+        {
+            Drop(reason.ToString());
+            return;
+        }
+        Learn(frame.From);
+        try
+        {
+            switch (frame.Kind)
+            {
+                case PeerPayloadKind.RaftMessages:
+                    var messages = PeerBodyCodec.DecodeRaftMessages(frame.Body);
+                    foreach (var m in messages)
+                    {
+                        // The envelope is authenticated; a message inside that claims another sender is not.
+                        if (m.From != frame.From || m.To != _settings.LocalId)
+                        {
+                            Drop($"a message inside a frame from node {frame.From} claims to be from {m.From} to {m.To}");
+                            return;
+                        }
+                    }
+                    _settings.RaftActor.Tell(new PeerMessagesReceived(frame.From, messages));
+                    break;
+                case PeerPayloadKind.SnapshotChunk:
+                    var ack = _snapshots.OnChunk(frame.From, PeerBodyCodec.DecodeSnapshotChunk(frame.Body));
+                    _settings.RaftActor.Tell(new OutboundForward(frame.From, PeerPayloadKind.SnapshotAck, PeerBodyCodec.Encode(ack)));
+                    break;
+                case PeerPayloadKind.SnapshotAck:
+                    _settings.RaftActor.Tell(new SnapshotAckReceived(frame.From, PeerBodyCodec.DecodeSnapshotAck(frame.Body)));
+                    break;
+                case PeerPayloadKind.ForwardRequest or PeerPayloadKind.ForwardResponse:
+                    _ = _settings.OnForward(frame.From, frame.Body).AsTask();
+                    break;
+                default:
+                    Drop($"unknown frame kind {(byte)frame.Kind}");
+                    break;
+            }
+        }
+        catch (CodecException e)
+        {
+            Drop($"malformed {frame.Kind} body: {e.Message}");
+        }
+    }
+
+    /// <summary>Tells the RaftActor where an authenticated peer is, the first time and whenever it moves.</summary>
+    private void Learn(ulong from)
+    {
+        var address = Sender.Path.Address;
+        if (!address.HasGlobalScope) return;
+        var text = address.ToString();
+        if (_senders.TryGetValue(from, out var known) && known == text) return;
+        _senders[from] = text;
+        _settings.RaftActor.Tell(new PeerAddressLearned(from, text));
+    }
+
+    private void Drop(string reason)
+    {
+        // Logged at most once per 1,024 drops: a hostile sender must not be able to flood the log.
+        if ((_dropped++ & 1023) == 0) RaftActorLog.DroppedFrame(_settings.Logger, _settings.LocalId, Sender.Path.Address.ToString(), reason);
+    }
+}

@@ -1,0 +1,71 @@
+using Akka.Actor;
+using Akka.Persistence;
+using RaftActors.Actors.Runtime.Journal;
+
+namespace RaftActors.Actors.Runtime;
+
+/// <summary>Compaction: store the services' snapshot, save the actor's own snapshot, then delete the events it covers.</summary>
+internal sealed partial class RaftActor
+{
+    private ServiceSnapshotTaken? _pendingServiceSnapshot;
+    private SnapshotReference? _savingSnapshot;
+
+    /// <summary>
+    /// The services wrote a snapshot. It is stored when no Ready is being written, so that the actor's
+    /// snapshot holds exactly what the journal holds up to <c>LastSequenceNr</c>.
+    /// </summary>
+    private void OnServiceSnapshot(ServiceSnapshotTaken taken)
+    {
+        if (_pendingServiceSnapshot is { } older) TryDelete(older.PayloadPath);
+        _pendingServiceSnapshot = taken;
+    }
+
+    private void StoreServiceSnapshot(ServiceSnapshotTaken taken)
+    {
+        var meta = taken.Metadata;
+        if (meta.Index <= (_storage.SnapshotRef?.Metadata.Index ?? 0) || meta.Index > _storage.LastIndex() || meta.Index <= _storage.BaseIndex)
+        {
+            TryDelete(taken.PayloadPath);
+            return;
+        }
+        SnapshotReference reference;
+        try
+        {
+            reference = SnapshotFiles.Adopt(_settings.Node, meta, taken.PayloadPath);
+        }
+        catch (IOException ex)
+        {
+            TryDelete(taken.PayloadPath);
+            throw new ActorFailStopException($"node {_id}: storing a snapshot failed, so the node stops: {ex.Message}", ex);
+        }
+        _storage.RecordSnapshot(reference);
+        var keep = _settings.Options.KeepEntriesAfterSnapshot;
+        var compactTo = meta.Index > keep ? meta.Index - keep : 0;
+        if (compactTo > _storage.BaseIndex) _storage.Compact(compactTo);
+        _savingSnapshot = reference;
+        SaveSnapshot(new RaftActorSnapshot(reference, _storage.HardState, _storage.BaseIndex, _storage.BaseTerm,
+            _storage.HeldEntries.ToArray(), new Dictionary<ulong, string>(_addresses), _incarnation));
+    }
+
+    /// <summary>The actor's snapshot is durable: the events before it, older snapshots and their payloads can go.</summary>
+    private void OnSnapshotSaved(SaveSnapshotSuccess saved)
+    {
+        var sequenceNr = saved.Metadata.SequenceNr;
+        if (sequenceNr > 0) DeleteMessages(sequenceNr);
+        if (sequenceNr > 1) DeleteSnapshots(new SnapshotSelectionCriteria(sequenceNr - 1));
+        if (_savingSnapshot is { } reference)
+        {
+            SnapshotFiles.DeleteAllBut(_settings.Node, reference.FileName);
+            RaftActorLog.SnapshotStored(_log, _id, reference.Metadata.Index, reference.Length, _storage.BaseIndex);
+            _state.Raise(new SnapshotStored(_id, reference.Metadata.Index, reference.Length));
+            _savingSnapshot = null;
+        }
+    }
+
+    /// <summary>The events stay (nothing is lost); the next snapshot tries again.</summary>
+    private void OnSnapshotSaveFailed(SaveSnapshotFailure failed)
+    {
+        RaftActorLog.CompactionFailed(_log, _id, failed.Cause.Message);
+        _savingSnapshot = null;
+    }
+}
