@@ -44,7 +44,9 @@ internal static class NodeSystemConfig
               coordinated-shutdown.run-by-clr-shutdown-hook = off
             }
             """);
-        return ConfigurationFactory.ParseString(hocon)
+        var own = ConfigurationFactory.ParseString(hocon);
+        if (options.ActorSystemConfig is { } extra) own = extra.WithFallback(own);
+        return own
             .WithFallback(Journal.Configuration(data))
             .WithFallback(RaftSerialization.Configuration);
     }

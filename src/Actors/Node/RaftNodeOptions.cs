@@ -74,6 +74,12 @@ public sealed class RaftNodeOptions
     /// <summary>The Akka.Persistence snapshot-store plugin of the node's RaftActor; null takes the ActorSystem's default.</summary>
     public string? SnapshotPluginId { get; init; }
 
+    /// <summary>
+    /// HOCON laid over the configuration of the ActorSystem <see cref="RaftNode.StartAsync"/> creates (Akka.Remote,
+    /// persistence plugins, logging). Ignored for a node started in a system of the caller's.
+    /// </summary>
+    public Akka.Configuration.Config? ActorSystemConfig { get; init; }
+
     /// <summary>The name of the ActorSystem <see cref="RaftNode.StartAsync"/> creates. Every node of a cluster uses the same one.</summary>
     public string SystemName { get; init; } = "raft";
 

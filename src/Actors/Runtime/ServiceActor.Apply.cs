@@ -1,6 +1,10 @@
 using Akka.Actor;
 using RaftActors.Messages;
 
+// Awaits in an actor's handlers resume on the actor's own task scheduler (Akka's ActorTaskScheduler): a
+// ConfigureAwait(false) would resume outside the actor, without its Self, Sender and Context.
+#pragma warning disable CA2007
+
 namespace RaftActors.Actors.Runtime;
 
 /// <summary>Applying committed entries: order, no-ops, membership, client sessions, replies.</summary>
@@ -24,7 +28,7 @@ internal sealed partial class ServiceActor
             Publish();
             if (_options.SnapshotEvery > 0 && _applied - _snapshotBase >= _options.SnapshotEvery)
             {
-                await TakeSnapshotAsync().ConfigureAwait(false);
+                await TakeSnapshotAsync();
             }
         }
         ServeWaitingQueries();

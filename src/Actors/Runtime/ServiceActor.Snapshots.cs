@@ -2,6 +2,10 @@ using Akka.Actor;
 using System.Globalization;
 using RaftActors.Messages;
 
+// Awaits in an actor's handlers resume on the actor's own task scheduler (Akka's ActorTaskScheduler): a
+// ConfigureAwait(false) would resume outside the actor, without its Self, Sender and Context.
+#pragma warning disable CA2007
+
 namespace RaftActors.Actors.Runtime;
 
 /// <summary>Writing snapshots for the journal, and restoring them (from the journal or from the leader).</summary>
@@ -24,11 +28,11 @@ internal sealed partial class ServiceActor
         {
             Directory.CreateDirectory(_options.StagingDirectory);
             var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, FileBufferSize, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
+            await using (file)
             {
                 await ServiceSnapshotFormat.WriteAsync(file, meta.Index, meta.Term, _sessions, _services, CancellationToken.None)
-                    .ConfigureAwait(false);
-                await file.FlushAsync().ConfigureAwait(false);
+                    ;
+                await file.FlushAsync();
                 // The RaftActor compacts the log behind this snapshot: it must be on disk first.
                 file.Flush(flushToDisk: true);
             }
@@ -57,9 +61,9 @@ internal sealed partial class ServiceActor
         }
         var file = new FileStream(restore.PayloadPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileBufferSize,
             FileOptions.Asynchronous);
-        await using (file.ConfigureAwait(false))
+        await using (file)
         {
-            await RestoreAsync(file, $"'{restore.PayloadPath}'", meta, "restoring the snapshot from the leader").ConfigureAwait(false);
+            await RestoreAsync(file, $"'{restore.PayloadPath}'", meta, "restoring the snapshot from the leader");
         }
         Publish();
         ServeWaitingQueries();
@@ -75,7 +79,7 @@ internal sealed partial class ServiceActor
         try
         {
             restored = await ServiceSnapshotFormat.RestoreAsync(payload, source, _byNamespace, _options.MaxSessions, meta, CancellationToken.None)
-                .ConfigureAwait(false);
+                ;
         }
 #pragma warning disable CA1031 // Rethrown as a fail-stop, whatever the cause (format, disk, the service's own hook).
         catch (Exception ex)

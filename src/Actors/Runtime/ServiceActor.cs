@@ -3,6 +3,10 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftActors.Messages;
 
+// Awaits in an actor's handlers resume on the actor's own task scheduler (Akka's ActorTaskScheduler): a
+// ConfigureAwait(false) would resume outside the actor, without its Self, Sender and Context.
+#pragma warning disable CA2007
+
 namespace RaftActors.Actors.Runtime;
 
 /// <summary>
@@ -98,7 +102,7 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
     {
         _raftActor = Sender;
         _recoveryTarget = recover.RecoveryTarget;
-        await Guard(() => RecoverAsync(recover)).ConfigureAwait(false);
+        await Guard(() => RecoverAsync(recover));
         Become(Serving);
         Stash.UnstashAll();
     }
@@ -120,7 +124,7 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
     {
         try
         {
-            await work().ConfigureAwait(false);
+            await work();
         }
         catch (ActorFailStopException ex)
         {
@@ -156,9 +160,9 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
         if (recover.Metadata is { } meta && recover.PayloadPath is { } path)
         {
             var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, FileBufferSize, FileOptions.Asynchronous);
-            await using (file.ConfigureAwait(false))
+            await using (file)
             {
-                await RestoreAsync(file, $"'{path}' at index {meta.Index}", meta, "restoring the stored snapshot").ConfigureAwait(false);
+                await RestoreAsync(file, $"'{path}' at index {meta.Index}", meta, "restoring the stored snapshot");
             }
         }
         Publish();

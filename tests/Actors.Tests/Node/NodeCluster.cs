@@ -64,12 +64,13 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     /// <summary>A copy of <paramref name="o"/> with what is given replaced (the options are init-only).</summary>
     public static RaftNodeOptions With(RaftNodeOptions o, ulong? snapshotEvery = null, ulong? keepEntries = null, string? secret = null,
-        string? clusterId = null, Func<RaftNodeOptions, Persistence.IJournal>? journal = null) => new()
+        string? clusterId = null, string? journalPluginId = null, Akka.Configuration.Config? systemConfig = null) => new()
     {
         NodeId = o.NodeId, ListenAddress = o.ListenAddress, DataDirectory = o.DataDirectory, Peers = o.Peers, Join = o.Join,
         TickInterval = o.TickInterval, RequestTimeout = o.RequestTimeout,
         SnapshotEvery = snapshotEvery ?? o.SnapshotEvery, KeepEntriesAfterSnapshot = keepEntries ?? o.KeepEntriesAfterSnapshot,
-        Secret = secret ?? o.Secret, ClusterId = clusterId ?? o.ClusterId, JournalFactory = journal ?? o.JournalFactory,
+        Secret = secret ?? o.Secret, ClusterId = clusterId ?? o.ClusterId, JournalPluginId = journalPluginId ?? o.JournalPluginId,
+        ActorSystemConfig = systemConfig ?? o.ActorSystemConfig,
     };
 
     public async Task<RaftNode> StartNodeAsync(ulong id, IReadOnlyCollection<ulong> founders, bool join = false,
