@@ -10,6 +10,7 @@ namespace RaftActors.Persistence.CrashWriter;
 /// the journal's last index, until it is killed. The writes mix appends, suffix truncation with a new term,
 /// snapshots and compaction, so a kill can land in any kind of write. Entry data depends only on the index,
 /// so the test can check every entry's bytes after recovery.
+/// <para>With "akka &lt;hocon file&gt; [count]" it runs <see cref="AkkaEventWriter"/> instead.</para>
 /// </summary>
 public static class Program
 {
@@ -17,9 +18,11 @@ public static class Program
 
     public static int Main(string[] args)
     {
+        if (args is ["akka", var hocon, ..] && args.Length <= 3)
+            return AkkaEventWriter.Run(hocon, args.Length == 3 ? long.Parse(args[2], CultureInfo.InvariantCulture) : 0);
         if (args.Length != 1)
         {
-            Console.Error.WriteLine("usage: CrashWriter <journal path>");
+            Console.Error.WriteLine("usage: CrashWriter <journal path> | CrashWriter akka <hocon file> [event count]");
             return 2;
         }
         using var journal = SqliteJournal.Open(args[0]);

@@ -1,0 +1,192 @@
+using System.Collections.Immutable;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.Persistence;
+using Akka.Persistence.Journal;
+using Microsoft.Data.Sqlite;
+
+namespace RaftActors.Persistence.Plugin;
+
+/// <summary>
+/// An Akka.Persistence journal for any persistent actor, in one SQLite file (see <see cref="SqliteStoreFile"/>):
+/// write-ahead logging with <c>synchronous=FULL</c>, and a group commit (<see cref="StoreWorker"/>): every
+/// <c>WriteMessages</c> that arrives while a transaction commits joins the next one, so one fsync makes a whole
+/// batch of writers' events durable, and no write is acknowledged before its fsync.
+/// <para>
+/// Payloads are serialized with Akka's serialization (any serializer bound in HOCON); an event that cannot be
+/// serialized is a rejection of its <see cref="AtomicWrite"/> only (<c>OnPersistRejected</c>). A failure of the disk
+/// fails the whole batch and every write after it (<c>OnPersistFailure</c>: the actors stop). Every row carries a
+/// CRC-32C over all its fields; replay checks it, and a mismatch fails the recovery with an error naming the file,
+/// the persistence id and the sequence number, never yielding the damaged event.
+/// </para>
+/// <para>
+/// Replays read through a second connection, alongside the writer. <c>ReadHighestSequenceNr</c> goes through the
+/// writer's queue, so it waits for the writes queued before it, as Akka asks of a journal.
+/// </para>
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "An actor releases what it holds in PostStop, which Akka runs when it stops.")]
+public sealed class SqliteEventJournal : AsyncWriteJournal
+{
+    private readonly SqlitePluginSettings _settings;
+    private readonly EventSerialization _events;
+    private readonly Lock _readerGate = new();
+    private SqliteStoreFile? _file;
+    private StoreWorker? _worker;
+    private SqliteConnection? _reader;
+
+    public SqliteEventJournal(Config config)
+    {
+        _settings = SqlitePluginSettings.Create(config, RaftSqlitePersistence.JournalPluginId);
+        _events = new EventSerialization((ExtendedActorSystem)Context.System);
+    }
+
+    private StoreWorker Worker => _worker ?? throw new InvalidOperationException("the journal has not started");
+
+    protected override void PreStart()
+    {
+        base.PreStart();
+        _file = SqliteStoreFile.Open(_settings.Path, JournalRecords.Schema, _settings.Check);
+        _reader = _file.OpenReader();
+        _worker = new StoreWorker(_file, "raft-sqlite-journal");
+    }
+
+    protected override void PostStop()
+    {
+        _worker?.Dispose();
+        lock (_readerGate)
+        {
+            _reader?.Dispose();
+            _reader = null;
+        }
+        _file?.Dispose();
+        base.PostStop();
+    }
+
+    protected override Task<IImmutableList<Exception>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
+    {
+        var writes = messages.ToList();
+        var rejections = new Exception?[writes.Count];
+        var rows = new List<EventRow>[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
+        {
+            try
+            {
+                rows[i] = [.. ((IImmutableList<IPersistentRepresentation>)writes[i].Payload).Select(_events.ToRow)];
+            }
+#pragma warning disable CA1031 // Any failure to serialize is, by Akka's contract, a rejection of that write alone.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                rejections[i] = ex;
+                rows[i] = [];
+            }
+        }
+        IImmutableList<Exception> results = rejections.Any(r => r is not null) ? [.. rejections!] : null!;
+        if (rows.All(r => r.Count == 0)) return Task.FromResult(results);
+        return Worker.Enqueue(session =>
+        {
+            foreach (var write in rows) Insert(session, write);
+            return results;
+        }, cancellationToken);
+    }
+
+    public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
+        Worker.Enqueue(session => ReadHighest(session, persistenceId), cancellationToken);
+
+    protected override Task DeleteMessagesToAsync(string persistenceId, long toSequenceNr, CancellationToken cancellationToken) =>
+        Worker.Enqueue(session =>
+        {
+            var cmd = session.Command(JournalRecords.DeleteUpTo);
+            cmd.Parameters.Clear();
+            cmd.Parameters.AddWithValue("$pid", persistenceId);
+            cmd.Parameters.AddWithValue("$to", toSequenceNr);
+            return cmd.ExecuteNonQuery();
+        }, cancellationToken);
+
+    public override Task ReplayMessagesAsync(IActorContext context, string persistenceId, long fromSequenceNr, long toSequenceNr,
+        long max, Action<IPersistentRepresentation> recoveryCallback) =>
+        max <= 0 || toSequenceNr < fromSequenceNr
+            ? Task.CompletedTask
+            : Task.Run(() => Replay(persistenceId, fromSequenceNr, toSequenceNr, max, recoveryCallback));
+
+    protected override bool ReceivePluginInternal(object message)
+    {
+        if (message is not GetStoreCounts) return false;
+        var (commits, jobs) = Worker.Counts;
+        Sender.Tell(new StoreCounts(commits, jobs));
+        return true;
+    }
+
+    private static void Insert(StoreSession session, List<EventRow> rows)
+    {
+        if (rows.Count == 0) return;
+        var insert = session.Command(JournalRecords.InsertEvent);
+        foreach (var row in rows)
+        {
+            insert.Parameters.Clear();
+            insert.Parameters.AddWithValue("$pid", row.PersistenceId);
+            insert.Parameters.AddWithValue("$seq", row.SequenceNr);
+            insert.Parameters.AddWithValue("$timestamp", row.Timestamp);
+            insert.Parameters.AddWithValue("$adapter_manifest", row.AdapterManifest);
+            insert.Parameters.AddWithValue("$serializer_id", row.SerializerId);
+            insert.Parameters.AddWithValue("$manifest", row.Manifest);
+            insert.Parameters.AddWithValue("$payload", row.Payload);
+            insert.Parameters.AddWithValue("$writer_uuid", row.WriterUuid);
+            insert.Parameters.AddWithValue("$crc", row.Crc);
+            insert.ExecuteNonQuery();
+        }
+        var last = rows[^1];
+        var raise = session.Command(JournalRecords.RaiseHighest);
+        raise.Parameters.Clear();
+        raise.Parameters.AddWithValue("$pid", last.PersistenceId);
+        raise.Parameters.AddWithValue("$seq", last.SequenceNr);
+        raise.Parameters.AddWithValue("$crc", JournalRecords.HighestCrc(last.PersistenceId, last.SequenceNr));
+        raise.ExecuteNonQuery();
+    }
+
+    private static long ReadHighest(StoreSession session, string persistenceId)
+    {
+        var cmd = session.Command(JournalRecords.SelectHighest);
+        cmd.Parameters.Clear();
+        cmd.Parameters.AddWithValue("$pid", persistenceId);
+        using var reader = cmd.ExecuteReader();
+        if (!reader.Read()) return 0;
+        var highest = reader.GetInt64(0);
+        if (reader.GetInt64(1) != JournalRecords.HighestCrc(persistenceId, highest))
+            throw new SqliteStoreCorruptedException(session.File.Path, $"highest sequence number of '{persistenceId}'", "checksum mismatch");
+        return highest;
+    }
+
+    private void Replay(string persistenceId, long from, long to, long max, Action<IPersistentRepresentation> recoveryCallback)
+    {
+        var path = _settings.Path;
+        lock (_readerGate)
+        {
+            var connection = _reader ?? throw new SqliteStoreException(path, $"the journal {path} is stopped");
+            try
+            {
+                using var cmd = connection.CreateCommand();
+                cmd.CommandText = JournalRecords.SelectRange;
+                cmd.Parameters.AddWithValue("$pid", persistenceId);
+                cmd.Parameters.AddWithValue("$from", from);
+                cmd.Parameters.AddWithValue("$to", to);
+                cmd.Parameters.AddWithValue("$max", max);
+                using var reader = cmd.ExecuteReader();
+                while (reader.Read()) recoveryCallback(_events.FromRow(ReadRow(reader, path), path));
+            }
+            catch (SqliteException ex)
+            {
+                throw SqliteStoreFile.Failure(path, $"events of '{persistenceId}' from #{from}", ex);
+            }
+        }
+    }
+
+    private static EventRow ReadRow(SqliteDataReader reader, string path)
+    {
+        var row = new EventRow(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetString(3), reader.GetInt32(4),
+            reader.GetString(5), reader.GetFieldValue<byte[]>(6), reader.GetString(7));
+        if (reader.GetInt64(8) != row.Crc)
+            throw new SqliteStoreCorruptedException(path, JournalRecords.EventName(row.PersistenceId, row.SequenceNr), "checksum mismatch");
+        return row;
+    }
+}
