@@ -51,13 +51,17 @@ internal static class NodeSystemConfig
             .WithFallback(RaftSerialization.Configuration);
     }
 
-    /// <summary>The default journal of a node's own system.</summary>
+    /// <summary>The default journal of a node's own system: the project's SQLite plugin, files in the data folder.</summary>
     private static class Journal
     {
-        public const string JournalPlugin = "akka.persistence.journal.inmem";
-        public const string SnapshotPlugin = "akka.persistence.snapshot-store.local";
+        public const string JournalPlugin = "akka.persistence.journal.raft-sqlite";
+        public const string SnapshotPlugin = "akka.persistence.snapshot-store.raft-sqlite";
 
-        public static Config Configuration(string data) => ConfigurationFactory.ParseString(
-            $"akka.persistence.snapshot-store.local.dir = \"{Path.Combine(data, "akka-snapshots").Replace("\\", "\\\\", StringComparison.Ordinal)}\"");
+        public static Config Configuration(string data) => ConfigurationFactory.ParseString($"""
+            akka.persistence.journal.raft-sqlite.path = "{Escape(Path.Combine(data, "journal.db"))}"
+            akka.persistence.snapshot-store.raft-sqlite.path = "{Escape(Path.Combine(data, "snapshots.db"))}"
+            """).WithFallback(Persistence.Plugin.RaftSqlitePersistence.DefaultConfiguration());
+
+        private static string Escape(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
     }
 }
