@@ -96,6 +96,7 @@ public sealed partial class RaftNode
         var frameSize = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
         return new NodeSettings
         {
+            System = system,
             PersistenceId = $"raft-{options.ClusterId}-{options.NodeId}",
             JournalPluginId = options.JournalPluginId,
             SnapshotPluginId = options.SnapshotPluginId,

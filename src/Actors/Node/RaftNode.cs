@@ -59,6 +59,9 @@ public sealed partial class RaftNode : IAsyncDisposable
 
     public ulong NodeId => _options.NodeId;
 
+    /// <summary>The ActorSystem this node runs in (its own, or the one it was started in).</summary>
+    public ActorSystem ActorSystem => _node.System;
+
     /// <summary>The address peers reach this node at (the bound port when the options asked for port 0).</summary>
     public string PeerAddress => _runtime.AdvertisedAddress;
 

@@ -11,6 +11,9 @@ internal sealed class NodeSettings
 {
     private Exception? _failure;
 
+    /// <summary>The ActorSystem the node runs in.</summary>
+    public required ActorSystem System { get; init; }
+
     /// <summary>The RaftActor's persistence id: one journal stream per node of a cluster.</summary>
     public required string PersistenceId { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Akka.Configuration;
+using Akka.Persistence.TestKit;
 using RaftActors.Actors;
-using RaftActors.Persistence;
 
 namespace RaftActors.Actors.Tests.Node;
 
@@ -8,11 +9,26 @@ namespace RaftActors.Actors.Tests.Node;
 [Collection(NodeClusterCollection.Name)]
 public sealed class NodeFailStopTests
 {
+    private const string FailingJournal = "akka.persistence.journal.failing";
+
+    // Akka.Persistence.TestKit's journal: in memory, with writes that can be made to fail on demand.
+    private static readonly Config FailingJournalConfig = ConfigurationFactory.ParseString($$"""
+        {{FailingJournal}} {
+          class = "Akka.Persistence.TestKit.TestJournal, Akka.Persistence.TestKit"
+          plugin-dispatcher = "akka.actor.default-dispatcher"
+        }
+        """);
+
+    private static NodeCluster FailingCluster() =>
+        new() { Customize = (_, o) => NodeCluster.With(o, journalPluginId: FailingJournal, systemConfig: FailingJournalConfig) };
+
+    private static Task FailWritesAsync(RaftNode node) =>
+        TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(node.ActorSystem).JournalFor(FailingJournal)).OnWrite.Fail();
+
     [Fact]
     public async Task A_leader_whose_journal_writes_fail_stops_itself_fails_the_pending_proposal_and_the_rest_of_the_cluster_goes_on()
     {
-        var stores = new Dictionary<ulong, InMemoryJournalStore> { [1] = new("node-1"), [2] = new("node-2"), [3] = new("node-3") };
-        await using var cluster = new NodeCluster { Customize = (id, o) => NodeCluster.With(o, journal: _ => new InMemoryJournal(stores[id])) };
+        await using var cluster = FailingCluster();
         await cluster.StartAsync(1, 2, 3);
         var leader = await cluster.WaitForLeaderAsync();
         var acknowledged = new ConcurrentDictionary<string, string>();
@@ -20,7 +36,7 @@ public sealed class NodeFailStopTests
         var failing = cluster.Nodes[leader];
         var failingService = cluster.Services[leader];
 
-        stores[leader].FailWrites = true;
+        await FailWritesAsync(failing);
         var doomed = failing.ProposeAsync("kv", NodeCluster.Set("doomed", "never-acknowledged"));
 
         var error = await Assert.ThrowsAsync<RaftNodeException>(() => doomed.WaitAsync(TimeSpan.FromSeconds(15)));
@@ -44,15 +60,14 @@ public sealed class NodeFailStopTests
     [Fact]
     public async Task A_follower_whose_journal_writes_fail_stops_itself_and_the_leader_keeps_committing_with_the_other()
     {
-        var stores = new Dictionary<ulong, InMemoryJournalStore> { [1] = new("node-1"), [2] = new("node-2"), [3] = new("node-3") };
-        await using var cluster = new NodeCluster { Customize = (id, o) => NodeCluster.With(o, journal: _ => new InMemoryJournal(stores[id])) };
+        await using var cluster = FailingCluster();
         await cluster.StartAsync(1, 2, 3);
         var leader = await cluster.WaitForLeaderAsync();
         var victim = cluster.Nodes.Keys.First(id => id != leader);
         var acknowledged = new ConcurrentDictionary<string, string>();
         await cluster.WriteAsync("before-", 50, acknowledged);
 
-        stores[victim].FailWrites = true;
+        await FailWritesAsync(cluster.Nodes[victim]);
         // A proposal sent to the failing follower: forwarded, it may well commit on the others, but this node
         // cannot apply it any more; what it answers must not be a success it could not back.
         var pending = cluster.Nodes[victim].ProposeAsync("kv", NodeCluster.Set("pending", "x"));
