@@ -15,14 +15,14 @@ internal static class NodeSystemConfig
     /// <summary>Akka.Remote's frame limit for a node's own system; a peer frame is kept below it.</summary>
     public static long FrameSize(RaftNodeOptions options) => Math.Max(16L * 1024 * 1024, (long)options.MaxSizePerMessage * 2 + 64 * 1024);
 
-    public static Config Build(RaftNodeOptions options)
+    public static Config Build(RaftNodeOptions options, bool toLoggerFactory = false)
     {
         var listen = Runtime.PeerAddress.ParseListen(options.ListenAddress);
-        var data = Path.GetFullPath(options.DataDirectory);
         var hocon = string.Create(CultureInfo.InvariantCulture, $$"""
             akka {
-              loglevel = ERROR
+              loglevel = {{(toLoggerFactory ? "WARNING" : "ERROR")}}
               stdout-loglevel = ERROR
+              loggers = [{{(toLoggerFactory ? "\"Akka.Hosting.Logging.LoggerFactoryLogger, Akka.Hosting\"" : "\"Akka.Event.DefaultLogger\"")}}]
               log-dead-letters = off
               log-dead-letters-during-shutdown = off
               actor.provider = remote
@@ -37,31 +37,12 @@ internal static class NodeSystemConfig
                   tcp-nodelay = on
                 }
               }
-              persistence {
-                journal.plugin = "{{Journal.JournalPlugin}}"
-                snapshot-store.plugin = "{{Journal.SnapshotPlugin}}"
-              }
               coordinated-shutdown.run-by-clr-shutdown-hook = off
             }
             """);
         var own = ConfigurationFactory.ParseString(hocon);
         if (options.ActorSystemConfig is { } extra) own = extra.WithFallback(own);
         return own
-            .WithFallback(Journal.Configuration(data))
             .WithFallback(RaftSerialization.Configuration);
-    }
-
-    /// <summary>The default journal of a node's own system: the project's SQLite plugin, files in the data folder.</summary>
-    private static class Journal
-    {
-        public const string JournalPlugin = "akka.persistence.journal.raft-sqlite";
-        public const string SnapshotPlugin = "akka.persistence.snapshot-store.raft-sqlite";
-
-        public static Config Configuration(string data) => ConfigurationFactory.ParseString($"""
-            akka.persistence.journal.raft-sqlite.path = "{Escape(Path.Combine(data, "journal.db"))}"
-            akka.persistence.snapshot-store.raft-sqlite.path = "{Escape(Path.Combine(data, "snapshots.db"))}"
-            """).WithFallback(Persistence.Plugin.RaftSqlitePersistence.DefaultConfiguration());
-
-        private static string Escape(string path) => path.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
     }
 }

@@ -23,9 +23,16 @@ public sealed partial class RaftNode
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(services);
         options.Validate();
+        if (string.IsNullOrWhiteSpace(options.ListenAddress))
+        {
+            throw new ArgumentException("ListenAddress is required (host:port) for a node in an ActorSystem of its own", nameof(options));
+        }
         var serviceList = services.ToArray();
         Directory.CreateDirectory(options.DataDirectory);
-        var system = ActorSystem.Create(options.SystemName, NodeSystemConfig.Build(options));
+        // Akka's own log goes to the caller's logger factory (Akka.Hosting's LoggerFactoryLogger), not to stdout.
+        var setup = BootstrapSetup.Create().WithConfig(NodeSystemConfig.Build(options, loggerFactory is not null))
+            .And(new Akka.Hosting.Logging.LoggerFactorySetup(loggerFactory ?? NullLoggerFactory.Instance));
+        var system = ActorSystem.Create(options.SystemName, setup);
         try
         {
             return await StartInAsync(system, options, serviceList, loggerFactory, ownsSystem: true, cancellationToken).ConfigureAwait(false);
@@ -42,6 +49,8 @@ public sealed partial class RaftNode
         ILoggerFactory? loggerFactory, bool ownsSystem, CancellationToken cancellationToken)
     {
         options.Validate();
+        // Binds the serializer if the system's configuration does not (a user's own system).
+        RaftExtension.Get(system);
         var node = CreateNodeSettings(system, options);
         var serviceOptions = new ServiceActorOptions { SnapshotEvery = options.SnapshotEvery, StagingDirectory = node.OutgoingFolder };
         ServiceActor.Validate(services, serviceOptions);
@@ -73,7 +82,7 @@ public sealed partial class RaftNode
             await node.Started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
 
             var completion = WatchAsync(system, ownsSystem, node, state, registry, forwarder, log, options.NodeId);
-            var runtime = new NodeRuntime(state, registry, raftActor, serviceActor, forwarder, events, serviceState, completion,
+            var runtime = new NodeRuntime(state, registry, guardian, raftActor, serviceActor, forwarder, events, serviceState, completion,
                 node.AdvertisedAddress, () => ShutdownAsync(system, guardian, node, events, ownsSystem));
             raftNode = new RaftNode(options, services.ToDictionary(s => s.Namespace, StringComparer.Ordinal), runtime, log, node);
             events.Source = raftNode;
@@ -93,13 +102,14 @@ public sealed partial class RaftNode
 
     private static NodeSettings CreateNodeSettings(ActorSystem system, RaftNodeOptions options)
     {
+        var (journal, snapshots) = NodeJournal.Resolve(system, options);
         var frameSize = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
         return new NodeSettings
         {
             System = system,
             PersistenceId = $"raft-{options.ClusterId}-{options.NodeId}",
-            JournalPluginId = options.JournalPluginId,
-            SnapshotPluginId = options.SnapshotPluginId,
+            JournalPluginId = journal,
+            SnapshotPluginId = snapshots,
             AdvertisedAddress = options.AdvertisedAddress ?? PeerPaths.LocalHostPort(system),
             DataDirectory = Path.GetFullPath(options.DataDirectory),
             Authenticator = new PeerAuthenticator(options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), options.NodeId),

@@ -38,7 +38,7 @@ public sealed record RequestOptions
 /// byte[] reply = await node.ProposeAsync("my-service", request);
 /// </code>
 /// </summary>
-public sealed partial class RaftNode : IAsyncDisposable
+public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
 {
     private readonly RaftNodeOptions _options;
     private readonly IReadOnlyDictionary<string, IService> _services;
@@ -58,6 +58,9 @@ public sealed partial class RaftNode : IAsyncDisposable
     }
 
     public ulong NodeId => _options.NodeId;
+
+    /// <summary>The node's root actor (<c>/user/raft-{id}</c>): the parent of its RaftActor, ServiceActor and inbox.</summary>
+    public IActorRef RootActor => _runtime.Guardian;
 
     /// <summary>The ActorSystem this node runs in (its own, or the one it was started in).</summary>
     public ActorSystem ActorSystem => _node.System;

@@ -8,13 +8,17 @@ namespace RaftActors.Actors;
 /// after 10 ticks, heartbeat every tick, 1 MiB per append message, 256 messages in flight, a snapshot
 /// every 10,000 applied entries keeping 10,000 entries for lagging followers.
 /// </summary>
-public sealed class RaftNodeOptions
+public sealed record RaftNodeOptions
 {
     /// <summary>This node's id: non-zero and never reused by another node of the cluster.</summary>
     public required ulong NodeId { get; init; }
 
-    /// <summary>Where peers connect to this node: <c>host:port</c> (port 0 picks a free one; see <see cref="RaftNode.PeerAddress"/>).</summary>
-    public required string ListenAddress { get; init; }
+    /// <summary>
+    /// Where peers connect to a node started by <see cref="RaftNode.StartAsync"/>: <c>host:port</c> (port 0 picks a free
+    /// one; see <see cref="RaftNode.PeerAddress"/>). A node started in a caller's ActorSystem listens where that system's
+    /// remoting does, and ignores this.
+    /// </summary>
+    public string ListenAddress { get; init; } = "";
 
     /// <summary>The address other nodes use to reach this one; defaults to the bound listen address.</summary>
     public string? AdvertisedAddress { get; init; }
@@ -89,7 +93,6 @@ public sealed class RaftNodeOptions
     public void Validate()
     {
         if (NodeId == 0) throw new ArgumentException("NodeId must not be 0", nameof(NodeId));
-        if (string.IsNullOrWhiteSpace(ListenAddress)) throw new ArgumentException("ListenAddress is required (host:port)", nameof(ListenAddress));
         if (string.IsNullOrWhiteSpace(DataDirectory)) throw new ArgumentException("DataDirectory is required", nameof(DataDirectory));
         if (string.IsNullOrWhiteSpace(ClusterId)) throw new ArgumentException("ClusterId is required", nameof(ClusterId));
         if (System.Text.Encoding.UTF8.GetByteCount(Secret ?? "") < 16) throw new ArgumentException("Secret must be at least 16 bytes", nameof(Secret));

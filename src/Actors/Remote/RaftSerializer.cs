@@ -26,6 +26,10 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     public const int SerializerIdentifier = 7301;
 
     // Manifests are stored with every event: short, stable, never reused for another type.
+    /// <summary>The types this serializer is bound to (serialization.conf binds the same by name).</summary>
+    internal static readonly Type[] BoundTypes =
+        [typeof(PeerFrame), typeof(ReadyPersisted), typeof(NodeIncarnated), typeof(AddressesChanged), typeof(RaftActorSnapshot)];
+
     internal const string PeerFrameManifest = "F";
     internal const string ReadyPersistedManifest = "R";
     internal const string NodeIncarnatedManifest = "I";

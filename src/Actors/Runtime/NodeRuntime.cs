@@ -1,4 +1,5 @@
 using Akka.Actor;
+
 namespace RaftActors.Actors.Runtime;
 
 /// <summary>
@@ -8,6 +9,7 @@ namespace RaftActors.Actors.Runtime;
 internal sealed class NodeRuntime(
     NodeState state,
     RequestRegistry registry,
+    IActorRef guardian,
     IActorRef raftActor,
     IActorRef serviceActor,
     Forwarder forwarder,
@@ -21,6 +23,7 @@ internal sealed class NodeRuntime(
 
     public NodeState State { get; } = state;
     public RequestRegistry Registry { get; } = registry;
+    public IActorRef Guardian { get; } = guardian;
     public IActorRef RaftActor { get; } = raftActor;
     public IActorRef ServiceActor { get; } = serviceActor;
     public Forwarder Forwarder { get; } = forwarder;

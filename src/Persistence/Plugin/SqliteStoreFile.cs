@@ -217,7 +217,9 @@ internal sealed class SqliteStoreFile : IDisposable
         using (var cmd = connection.CreateCommand())
         {
             cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN (SELECT value FROM json_each($names))";
-            cmd.Parameters.AddWithValue("$names", System.Text.Json.JsonSerializer.Serialize(tables));
+            // The names are the schema's own identifiers (no quotes to escape); no JSON serializer is needed for them,
+            // which keeps the plugin usable in applications that disable reflection-based System.Text.Json.
+            cmd.Parameters.AddWithValue("$names", "[" + string.Join(",", tables.Select(t => $"\"{t}\"")) + "]");
             if (Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) != tables.Count)
                 throw new SqliteStoreCorruptedException(path, "schema", $"the file is not a {schema.Magic} database (its tables are missing)");
         }
