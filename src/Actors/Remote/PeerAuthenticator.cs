@@ -71,7 +71,8 @@ internal sealed class PeerAuthenticator
         ArgumentException.ThrowIfNullOrEmpty(clusterId);
         if (secret.Length < MinSecretBytes) throw new ArgumentException($"the cluster secret must be at least {MinSecretBytes} bytes", nameof(secret));
         if (localNodeId == 0) throw new ArgumentOutOfRangeException(nameof(localNodeId), "node id 0 is not a node");
-        _key = HKDF.DeriveKey(HashAlgorithmName.SHA256, secret.ToArray(), MacSize, Encoding.UTF8.GetBytes(clusterId), KeyLabel.ToArray());
+        _key = new byte[MacSize];
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, secret, _key, Encoding.UTF8.GetBytes(clusterId), KeyLabel);
         _time = time ?? TimeProvider.System;
         _droppedCounter = meter is null ? SharedDropped : CreateDroppedCounter(meter);
         LocalNodeId = localNodeId;
@@ -158,6 +159,7 @@ internal sealed class PeerAuthenticator
         BinaryPrimitives.WriteUInt64LittleEndian(header[16..], to);
         BinaryPrimitives.WriteUInt64LittleEndian(header[24..], sequence);
         header[32] = (byte)kind;
+        // Incremental, so the body (up to a snapshot chunk) is not copied behind the header.
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
         hmac.AppendData(header);
         hmac.AppendData(body);

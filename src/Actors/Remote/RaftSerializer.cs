@@ -36,9 +36,6 @@ public sealed class RaftSerializer : SerializerWithStringManifest
     internal const string AddressesChangedManifest = "A";
     internal const string RaftActorSnapshotManifest = "S";
 
-    internal static readonly IReadOnlyList<string> Manifests =
-        [PeerFrameManifest, ReadyPersistedManifest, NodeIncarnatedManifest, AddressesChangedManifest, RaftActorSnapshotManifest];
-
     public RaftSerializer(ExtendedActorSystem system) : base(system)
     {
     }

@@ -84,6 +84,18 @@ public sealed class RaftSerializerTests(ITestOutputHelper output) : Akka.TestKit
     private sealed record Unbound(int Value);
 
     [Fact]
+    public void System_configured_to_refuse_json_reads_and_writes_none()
+    {
+        using var system = ActorSystem.Create("no-json", RaftSerialization.RefuseJson.WithFallback(RaftSerialization.Configuration));
+        var json = "{\"Value\":1}"u8.ToArray();
+
+        var e = Assert.Throws<SerializationException>(() => system.Serialization.Deserialize(json, JsonRefusingSerializer.JsonIdentifier, typeof(Unbound)));
+        Assert.Contains("reads no JSON", e.Message);
+        Assert.IsType<Unbound>(Serialization.Deserialize(json, JsonRefusingSerializer.JsonIdentifier, typeof(Unbound))); // this class's system does
+        Assert.IsType<RaftSerializer>(system.Serialization.FindSerializerFor(new NodeIncarnated(1)));
+    }
+
+    [Fact]
     public void Serializer_refuses_to_encode_a_type_it_is_not_bound_to()
     {
         var serializer = (SerializerWithStringManifest)BoundSerializer;
