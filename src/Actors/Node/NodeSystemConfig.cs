@@ -42,7 +42,10 @@ internal static class NodeSystemConfig
             """);
         var own = ConfigurationFactory.ParseString(hocon);
         if (options.ActorSystemConfig is { } extra) own = extra.WithFallback(own);
+        // The node's own system carries nothing but RaftActors' messages: JSON is refused both ways, so a peer
+        // cannot make it deserialize a type of its choosing through Akka's JSON serializer.
         return own
+            .WithFallback(RaftSerialization.RefuseJson)
             .WithFallback(RaftSerialization.Configuration);
     }
 }

@@ -62,6 +62,11 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
     /// <summary>The node's root actor (<c>/user/raft-{id}</c>): the parent of its RaftActor, ServiceActor and inbox.</summary>
     public IActorRef RootActor => _runtime.Guardian;
 
+    /// <summary>Frames from the peer port this node dropped: forged, replayed, misdirected, foreign-cluster or malformed.</summary>
+    public long DroppedPeerFrames => _node.DroppedFrames;
+
+    internal Remote.PeerAuthenticator Authenticator => _node.Authenticator;
+
     /// <summary>The ActorSystem this node runs in (its own, or the one it was started in).</summary>
     public ActorSystem ActorSystem => _node.System;
 

@@ -50,6 +50,13 @@ internal sealed class NodeSettings
     /// <summary>Completes when the node's actors have stopped.</summary>
     public TaskCompletionSource Stopped { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private long _droppedFrames;
+
+    /// <summary>Frames the inbox dropped: unauthenticated (see <see cref="PeerAuthenticator.Dropped"/>) or malformed inside.</summary>
+    public long DroppedFrames => Interlocked.Read(ref _droppedFrames);
+
+    public void CountDroppedFrame() => Interlocked.Increment(ref _droppedFrames);
+
     /// <summary>The first failure that stopped the node (fail-stop), or null.</summary>
     public Exception? Failure => Volatile.Read(ref _failure);
 

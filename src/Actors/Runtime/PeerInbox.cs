@@ -95,6 +95,7 @@ internal sealed class PeerInbox : ReceiveActor
 
     private void Drop(string reason)
     {
+        _settings.Node.CountDroppedFrame();
         // Logged at most once per 1,024 drops: a hostile sender must not be able to flood the log.
         if ((_dropped++ & 1023) == 0) RaftActorLog.DroppedFrame(_settings.Logger, _settings.LocalId, Sender.Path.Address.ToString(), reason);
     }

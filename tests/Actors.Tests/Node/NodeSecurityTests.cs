@@ -1,13 +1,15 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using System.Text;
+using Akka.Actor;
 using RaftActors.Actors;
-using RaftActors.Actors.Tests.Transport;
-using RaftActors.Actors.Transport;
+using RaftActors.Actors.Remote;
+using RaftActors.Actors.Tests.Remote;
+using RaftActors.Messages;
 
 namespace RaftActors.Actors.Tests.Node;
 
-/// <summary>Strangers and hostile bytes on the peer port, over real TCP with SQLite journals.</summary>
+/// <summary>Strangers and hostile input on the peer port (Akka.Remote over real TCP), with SQLite journals.</summary>
 [Collection(NodeClusterCollection.Name)]
 public sealed class NodeSecurityTests
 {
@@ -17,69 +19,79 @@ public sealed class NodeSecurityTests
     public async Task A_node_with_a_wrong_cluster_secret_is_rejected_and_learns_nothing_while_the_cluster_goes_on()
     {
         await using var cluster = new NodeCluster();
-        await AssertStrangerIsRejectedAsync(cluster, o => NodeCluster.With(o, secret: "a-wrong-secret-of-enough-bytes"), "failed to prove the cluster secret");
+        await AssertStrangerIsRejectedAsync(cluster, o => NodeCluster.With(o, secret: "a-wrong-secret-of-enough-bytes"), PeerDropReason.BadMac);
     }
 
     [Fact]
     public async Task A_node_with_a_wrong_cluster_id_is_rejected_and_learns_nothing_while_the_cluster_goes_on()
     {
         await using var cluster = new NodeCluster();
-        await AssertStrangerIsRejectedAsync(cluster, o => NodeCluster.With(o, clusterId: "another-cluster"), "wrong cluster id");
+        await AssertStrangerIsRejectedAsync(cluster, o => NodeCluster.With(o, clusterId: "another-cluster"), PeerDropReason.ForeignCluster);
     }
 
     [Fact]
-    public async Task Garbage_bytes_on_the_leaders_peer_port_are_refused_and_writes_keep_committing()
+    public async Task Garbage_bytes_and_hostile_frames_on_the_leaders_peer_port_are_dropped_and_writes_keep_committing()
     {
         await using var cluster = new NodeCluster();
         await cluster.StartAsync(1, 2, 3);
         var leader = await cluster.WaitForLeaderAsync();
-        var term = (await cluster.Nodes[leader].GetStatusAsync()).Term;
+        var node = cluster.Nodes[leader];
+        var term = (await node.GetStatusAsync()).Term;
         var acknowledged = new ConcurrentDictionary<string, string>();
         var writes = cluster.WriteAsync("during-", 400, acknowledged, parallelism: 4, via: leader);
-        var endPoint = cluster.EndPoint(leader);
         var random = new Random(42);
 
-        // Before any handshake: random bytes, and a frame header announcing 4 GiB.
-        foreach (var garbage in new[] { RandomBytes(random, 4096), [0xFF, 0xFF, 0xFF, 0xFF, .. RandomBytes(random, 60)] })
+        // Raw garbage on the remoting port: random bytes, and a length prefix announcing 2 GiB.
+        foreach (var garbage in new[] { RandomBytes(random, 4096), [0x7F, 0xFF, 0xFF, 0xF0, .. RandomBytes(random, 60)] })
         {
-            await using var peer = await RawPeer.ConnectAsync(endPoint);
-            await peer.SendAsync(garbage);
-            Assert.True(await peer.WasClosedAsync(), "the node kept a connection that sent garbage instead of a handshake");
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(cluster.EndPoint(leader));
+            await tcp.GetStream().WriteAsync(garbage);
         }
 
-        // After a genuine handshake (an insider with the secret): an oversized length prefix, a bad CRC, an undecodable frame.
-        var insider = new TransportOptions { ClusterId = NodeCluster.ClusterId, NodeId = 99, Secret = Encoding.UTF8.GetBytes(NodeCluster.Secret) };
-        var huge = new byte[FrameCodec.HeaderSize + 16];
-        BinaryPrimitives.WriteUInt32LittleEndian(huge, 0x7FFF_FFF0);
-        var badCrc = RawPeer.FrameOf(RandomBytes(random, 64));
-        badCrc[4] ^= 0xFF;
-        var undecodable = RawPeer.FrameOf(RandomBytes(random, 256));
-        foreach (var hostile in new[] { huge, badCrc, undecodable })
+        // An insider's system (it knows the secret) sends hostile frames to the leader's inbox over Akka.Remote.
+        var insiderSystem = ActorSystem.Create("raft", RemoteTestSystems.Remoting());
+        try
         {
-            await using var peer = await RawPeer.AuthenticatedAsync(endPoint, insider, leader);
-            await peer.SendAsync(hostile);
-            Assert.True(await peer.WasClosedAsync(), "the node kept a connection that sent a hostile frame");
+            var insider = new PeerAuthenticator(NodeCluster.ClusterId, Encoding.UTF8.GetBytes(NodeCluster.Secret), 99);
+            var outsider = new PeerAuthenticator(NodeCluster.ClusterId, Encoding.UTF8.GetBytes("not-the-secret-but-long-enough"), 98);
+            var inbox = insiderSystem.ActorSelection($"akka.tcp://raft@{cluster.Address(leader)}/user/raft-{leader}/inbox");
+            var before = node.DroppedPeerFrames;
+            var sealedOnce = insider.Seal(leader, PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages([]));
+            inbox.Tell(insider.Seal(leader, PeerPayloadKind.RaftMessages, RandomBytes(random, 256)));          // undecodable body
+            inbox.Tell(insider.Seal(leader, PeerPayloadKind.SnapshotChunk, RandomBytes(random, 64)));          // undecodable chunk
+            inbox.Tell(outsider.Seal(leader, PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages([]))); // wrong key
+            inbox.Tell(insider.Seal(leader == 1 ? 2UL : 1UL, PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages([]))); // not for it
+            inbox.Tell(sealedOnce);
+            inbox.Tell(sealedOnce);                                                                            // a replay
+            var forged = new RaftMessage { Type = MessageType.Heartbeat, From = 1 == leader ? 2UL : 1UL, To = leader, Term = term + 5 };
+            inbox.Tell(insider.Seal(leader, PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages([forged]))); // claims another sender
+            await NodeCluster.WaitUntilAsync(() => node.DroppedPeerFrames - before >= 6, "the leader dropped the six hostile frames");
+            Assert.True(node.Authenticator.Dropped(PeerDropReason.BadMac) >= 1);
+            Assert.True(node.Authenticator.Dropped(PeerDropReason.WrongReceiver) >= 1);
+            Assert.True(node.Authenticator.Dropped(PeerDropReason.Replayed) >= 1);
+        }
+        finally
+        {
+            await insiderSystem.Terminate();
         }
 
-        // Each was dropped for what it sent, and logged; the node kept serving everyone else.
-        await NodeCluster.WaitUntilAsync(() => cluster.Logs[leader].Lines.Count(l => l.Message.StartsWith("disconnected node 99", StringComparison.Ordinal)) == 3,
-            "the leader logged dropping the three hostile connections");
         await writes;
         await cluster.WriteAsync("after-", 50, acknowledged, via: leader);
         await cluster.WaitForAllToHoldAsync(acknowledged);
-        // Undisturbed: the same leader in the same term, and every write acknowledged.
-        var status = await cluster.Nodes[leader].GetStatusAsync();
+        // Undisturbed: the same leader in the same term (the forged heartbeat of a higher term was not believed).
+        var status = await node.GetStatusAsync();
         Assert.Equal(leader, status.Leader);
         Assert.Equal(term, status.Term);
         Assert.Equal(450, acknowledged.Count);
-        Assert.All(status.Members, m => Assert.True(m.MatchIndex >= status.CommitIndex - 50, $"node {m.NodeId} lags at {m.MatchIndex}"));
     }
 
     /// <summary>
-    /// Starts a stranger that wants to join and that the leader is even told to add as a learner; it fails every
-    /// handshake both ways, so it never sees an entry, never learns a leader, and the cluster commits on regardless.
+    /// Starts a stranger that wants to join and that the leader is even told to add as a learner; every frame
+    /// between them fails authentication both ways, so it never sees an entry, never learns a leader, and the
+    /// cluster commits on regardless.
     /// </summary>
-    private static async Task AssertStrangerIsRejectedAsync(NodeCluster cluster, Func<RaftNodeOptions, RaftNodeOptions> stranger, string reason)
+    private static async Task AssertStrangerIsRejectedAsync(NodeCluster cluster, Func<RaftNodeOptions, RaftNodeOptions> stranger, PeerDropReason reason)
     {
         await cluster.StartAsync(1, 2, 3);
         var leader = await cluster.WaitForLeaderAsync();
@@ -90,13 +102,10 @@ public sealed class NodeSecurityTests
         await cluster.Nodes[leader].AddLearnerAsync(Stranger, cluster.Address(Stranger));
         await cluster.WriteAsync("after-", 100, acknowledged, via: leader);
 
-        // Both directions were tried and refused: the stranger's dials to the members, the leader's dials to it.
-        var members = new ulong[] { 1, 2, 3 };
-        await NodeCluster.WaitUntilAsync(() => members.Any(id => cluster.Logs[id].Any(l => l.Message.StartsWith("rejected", StringComparison.Ordinal)
-            && l.Message.Contains(reason, StringComparison.Ordinal))), "a member rejected the stranger's handshake");
-        await NodeCluster.WaitUntilAsync(() => cluster.Logs[Stranger].Any(l => l.Message.StartsWith("rejected", StringComparison.Ordinal)),
-            "the stranger rejected the leader's handshake");
-        await NodeCluster.WaitUntilAsync(() => cluster.Logs[leader].Contains($"cannot reach node {Stranger}"), "the leader gave up reaching the stranger");
+        // The stranger refused the leader's frames, and the members refused the stranger's answers.
+        await NodeCluster.WaitUntilAsync(() => node.Authenticator.Dropped(reason) > 0, $"the stranger dropped the leader's frames as {reason}");
+        Assert.Contains(cluster.Logs[Stranger].Lines, l => l.Message.Contains("dropped a frame", StringComparison.Ordinal)
+            && l.Message.Contains(reason.ToString(), StringComparison.Ordinal));
 
         Assert.Equal(0, cluster.Services[Stranger].Applied);
         Assert.Equal(0, cluster.Services[Stranger].Count);
