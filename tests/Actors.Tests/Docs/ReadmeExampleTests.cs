@@ -1,20 +1,29 @@
+using Akka.Actor;
+using Akka.Configuration;
 using RaftActors.Actors;
+using RaftActors.Actors.Tests.Node;
 
 namespace RaftActors.Actors.Tests.Docs;
 
 /// <summary>The README's embedding example, kept compiling and working (only the folder and port differ).</summary>
+[Collection(NodeClusterCollection.Name)]
 public sealed class ReadmeExampleTests
 {
     [Fact]
-    public async Task The_readme_example_runs_and_prints_three()
+    public async Task The_readme_example_runs_inside_the_users_actor_system_and_prints_three()
     {
         var folder = Path.Combine(Path.GetTempPath(), "raftactors-readme-" + Guid.NewGuid().ToString("N"));
+        var port = NodeCluster.FreePort();
         try
         {
-            await using var node = await RaftNode.StartAsync(new RaftNodeOptions
+            var system = ActorSystem.Create("raft", ConfigurationFactory.ParseString($$"""
+                akka.actor.provider = remote
+                akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{port}} }
+                """));
+
+            var node = await RaftExtension.Get(system).StartNodeAsync(new RaftNodeOptions
             {
                 NodeId = 1,
-                ListenAddress = "127.0.0.1:0",
                 DataDirectory = folder,
                 ClusterId = "my-cluster",
                 Secret = "at-least-sixteen-bytes-of-secret",
@@ -25,6 +34,8 @@ public sealed class ReadmeExampleTests
             Assert.Equal(3, BitConverter.ToInt64(reply));
             Assert.Equal(3, BitConverter.ToInt64(value));
             await node.StopAsync();
+            await system.Terminate();
+            Assert.True(node.Completion.IsCompleted);
         }
         finally
         {
