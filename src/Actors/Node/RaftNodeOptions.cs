@@ -79,6 +79,13 @@ public sealed record RaftNodeOptions
     public string? SnapshotPluginId { get; init; }
 
     /// <summary>
+    /// Learn where peers are from Akka.Cluster (the system's provider must be <c>cluster</c>): members with this
+    /// role and a role <c>raft-node-{id}</c> give node <c>id</c>'s current address. Null: off. Addresses only —
+    /// voters change through the Raft log alone, never because of a cluster event.
+    /// </summary>
+    public string? DiscoveryRole { get; init; }
+
+    /// <summary>
     /// HOCON laid over the configuration of the ActorSystem <see cref="RaftNode.StartAsync"/> creates (Akka.Remote,
     /// persistence plugins, logging). Ignored for a node started in a system of the caller's.
     /// </summary>

@@ -52,6 +52,7 @@ internal sealed class NodeGuardian : ReceiveActor
         _raft = Context.ActorOf(Props.Create(() => new RaftActor(raft)), "raft");
         Context.ActorOf(PeerInbox.CreateProps(new PeerInboxSettings(_settings.Node, id, _raft, _settings.OnForward,
             factory.CreateLogger("RaftActors.Peers"))), "inbox");
+        if (_settings.Options.DiscoveryRole is { } role) Context.ActorOf(ClusterPeerDiscovery.CreateProps(role, _raft), "discovery");
         Context.Watch(_raft);
         Context.Watch(_service);
     }

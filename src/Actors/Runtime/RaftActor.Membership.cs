@@ -30,7 +30,7 @@ internal sealed partial class RaftActor
 
     private Dictionary<ulong, string> PeerAddresses()
     {
-        var peers = _addresses.Where(p => p.Key != _id).ToDictionary(p => p.Key, p => p.Value);
+        var peers = _addresses.Where(p => p.Key != _id).ToDictionary(p => p.Key, p => _discovered.GetValueOrDefault(p.Key, p.Value));
         foreach (var (id, (address, _)) in _departing) peers.TryAdd(id, address);
         return peers;
     }

@@ -12,6 +12,8 @@ internal sealed partial class RaftActor
     // Addresses learned from authenticated frames: a joining node knows nobody's address until the membership
     // entries reach it, yet must answer the leader that is replicating them.
     private readonly Dictionary<ulong, string> _learned = [];
+    // Where Akka.Cluster says members are now (optional discovery): preferred over the address book's.
+    private readonly Dictionary<ulong, string> _discovered = [];
     private long _peerGeneration;
 
     /// <summary>Starts a PeerActor for every known peer, points moved ones at their new address, stops removed ones.</summary>
@@ -92,6 +94,14 @@ internal sealed partial class RaftActor
             peer.Actor.Tell(new PeerAddressChanged(learned.Address));
             _peers[learned.Peer] = (peer.Actor, learned.Address);
         }
+    }
+
+    private void OnDiscovered(PeerDiscovered discovered)
+    {
+        if (discovered.Peer == _id || (_discovered.TryGetValue(discovered.Peer, out var known) && known == discovered.Address)) return;
+        _discovered[discovered.Peer] = discovered.Address;
+        Note($"Akka.Cluster places node {discovered.Peer} at {discovered.Address}");
+        SyncPeers();
     }
 
     /// <summary>A snapshot acknowledgement goes to the PeerActor streaming to that peer.</summary>

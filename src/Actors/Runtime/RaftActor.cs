@@ -67,6 +67,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         Command<ServiceSnapshotTaken>(taken => Run(() => OnServiceSnapshot(taken)));
         Command<CampaignNow>(_ => Run(() => _node.Campaign()));
         Command<PeerAddressLearned>(learned => OnAddressLearned(learned));
+        Command<PeerDiscovered>(discovered => OnDiscovered(discovered));
         Command<OutboundForward>(forward => RouteForward(forward));
         Command<SnapshotAckReceived>(ack => OnSnapshotAck(ack));
         Command<SaveSnapshotSuccess>(saved => OnSnapshotSaved(saved));
