@@ -58,6 +58,29 @@ public sealed class NodeFailStopTests
     }
 
     [Fact]
+    public async Task A_node_whose_journal_rejects_a_write_stops_itself_instead_of_going_on_as_akka_would_by_default()
+    {
+        await using var cluster = FailingCluster();
+        await cluster.StartAsync(1, 2, 3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        await cluster.WriteAsync("before-", 20, acknowledged);
+        var node = cluster.Nodes[leader];
+
+        await TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(node.ActorSystem).JournalFor(FailingJournal)).OnWrite.Reject();
+        var doomed = node.ProposeAsync("kv", NodeCluster.Set("rejected", "never-acknowledged"));
+
+        Assert.Equal(RaftErrorCode.Stopped, (await Assert.ThrowsAsync<RaftNodeException>(() => doomed.WaitAsync(TimeSpan.FromSeconds(15)))).Code);
+        var stopped = await Assert.ThrowsAsync<RaftNodeException>(() => node.Completion.WaitAsync(TimeSpan.FromSeconds(15)));
+        Assert.Contains("refused", stopped.Message, StringComparison.Ordinal);
+        Assert.Null(cluster.Services[leader].Get("rejected"));
+        cluster.Nodes.Remove(leader);
+        await cluster.WriteAsync("after-", 20, acknowledged);
+        await cluster.WaitForAllToHoldAsync(acknowledged);
+        await node.DisposeAsync();
+    }
+
+    [Fact]
     public async Task A_follower_whose_journal_writes_fail_stops_itself_and_the_leader_keeps_committing_with_the_other()
     {
         await using var cluster = FailingCluster();
