@@ -1,98 +1,87 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Configuration;
+using Akka.TestKit;
+using RaftActors.Actors.Remote;
 using RaftActors.Actors.Runtime;
-using RaftActors.Actors.Tests.Transport;
-using RaftActors.Actors.Transport;
 using RaftActors.Messages;
-using RaftActors.Persistence;
-using RaftActors.TestKit;
 
 namespace RaftActors.Actors.Tests.Runtime;
 
 /// <summary>
-/// One node's network side for the runtime transport tests: an actor system, a probe standing in for the
-/// RaftActor, an in-memory journal, a temporary data folder and a started <see cref="NodeTransport"/> on
-/// 127.0.0.1 with a free port. Forward payloads it receives are recorded, and echoed back reversed when asked.
+/// The far end of a PeerActor under test: an ActorSystem of its own on 127.0.0.1 over Akka.Remote, with a probe
+/// standing at the inbox path a node has there (<c>/user/raft-{id}/inbox</c>), and the authenticator that node
+/// opens frames with. What the probe receives crossed a real association and RaftActors' serializer.
 /// </summary>
-internal sealed class PeerTestNode : IAsyncDisposable
+internal sealed class PeerTestNode
 {
-    private PeerTestNode(ulong id, TransportOptions options, long maxInboundSnapshotBytes, bool echoForwards)
+    public const string ClusterId = "peer-actor-tests";
+
+    public static readonly byte[] Secret = "0123456789abcdef-peer-secret"u8.ToArray();
+
+    /// <summary>Remoting on a free loopback port, RaftActors' serialization, and patient expectations (the machine is shared).</summary>
+    public static readonly Config Configuration = ConfigurationFactory.ParseString("""
+        akka.actor.provider = remote
+        akka.remote.dot-netty.tcp.hostname = 127.0.0.1
+        akka.remote.dot-netty.tcp.port = 0
+        akka.test.single-expect-default = 10s
+        """).WithFallback(RaftSerialization.Configuration);
+
+    private PeerTestNode(ulong id, ActorSystem system, TestProbe inbox)
     {
         Id = id;
-        System = new ActorSystem($"node{id}");
-        Raft = new TestProbe(System, $"raft{id}");
-        DataDirectory = Directory.CreateTempSubdirectory($"raftactors-peer{id}-").FullName;
-        Transport = new NodeTransport(options, PeerAddress.ParseListen("127.0.0.1:0"), Raft, DataDirectory, System, Journal,
-            (from, payload) =>
-            {
-                var copy = payload.ToArray();
-                Forwards.Enqueue((from, copy));
-                if (echoForwards) Transport!.SendForward(from, [.. copy.Reverse()]);
-                return ValueTask.CompletedTask;
-            },
-            Log, maxInboundSnapshotBytes: maxInboundSnapshotBytes);
-        Transport.StartAsync().GetAwaiter().GetResult();
+        System = system;
+        Inbox = inbox;
+        Authenticator = new PeerAuthenticator(ClusterId, Secret, id);
     }
 
     public ulong Id { get; }
+
     public ActorSystem System { get; }
-    public TestProbe Raft { get; }
-    public InMemoryJournal Journal { get; } = new();
-    public string DataDirectory { get; }
-    public NodeTransport Transport { get; }
-    public RecordingLog Log { get; } = new();
-    public ConcurrentQueue<(ulong From, byte[] Payload)> Forwards { get; } = new();
-    public string Address => Transport.ListenAddress;
 
-    /// <summary>Small chunks, so a test snapshot of a few hundred KiB travels in several of them.</summary>
-    public static TransportOptions NodeOptions(ulong id) => TransportTestKit.Options(id) with
+    /// <summary>Receives what is told to the node's inbox, with the sender it came from.</summary>
+    public TestProbe Inbox { get; }
+
+    public PeerAuthenticator Authenticator { get; }
+
+    /// <summary>The node's <c>host:port</c>, as the membership records it.</summary>
+    public string Address => PeerPaths.LocalHostPort(System);
+
+    /// <summary>Starts node <paramref name="id"/> in a system named like the test's own (a <c>host:port</c> address names no system).</summary>
+    public static PeerTestNode Start(TestKitBase kit, ulong id)
     {
-        MaxFrameSize = 256 * 1024,
-        SnapshotChunkSize = 64 * 1024,
-    };
-
-    public static PeerTestNode Start(ulong id, TransportOptions? options = null, long maxInboundSnapshotBytes = SnapshotStaging.DefaultMaxSnapshotBytes,
-        bool echoForwards = false) =>
-        new(id, options ?? NodeOptions(id), maxInboundSnapshotBytes, echoForwards);
-
-    /// <summary>Stores a snapshot of <paramref name="size"/> pseudo-random bytes in the journal and returns the payload.</summary>
-    public byte[] StoreSnapshot(ulong index, ulong term, int size, int seed = 1)
-    {
-        var payload = new byte[size];
-        new Random(seed).NextBytes(payload);
-        ((IJournal)Journal).SaveSnapshot(new SnapshotMetadata(index, term, new ConfState([1, 2, 3])), new MemoryStream(payload));
-        return payload;
+        // TestKit's own defaults too: a probe lives in this system.
+        var system = ActorSystem.Create(kit.Sys.Name, Configuration.WithFallback(TestKitBase.DefaultConfig));
+        var inbox = kit.CreateTestProbe(system, $"inbox-{id}");
+        StandAtInbox(system, id, inbox.Ref);
+        return new PeerTestNode(id, system, inbox);
     }
 
-    /// <summary>The Snapshot message the core would produce for the journal's snapshot: metadata only.</summary>
-    public RaftMessage SnapshotMessage(ulong to, ulong index, ulong term) => new()
-    {
-        Type = MessageType.Snapshot, From = Id, To = to, Term = term,
-        Snapshot = new Snapshot(new SnapshotMetadata(index, term, new ConfState([1, 2, 3]))),
-    };
+    /// <summary>Makes <paramref name="probe"/> receive what is told to node <paramref name="id"/>'s inbox in <paramref name="system"/>.</summary>
+    public static void StandAtInbox(ActorSystem system, ulong id, IActorRef probe) =>
+        system.ActorOf(Props.Create(() => new GuardianStandIn(probe)), PeerPaths.GuardianName(id));
 
-    /// <summary>Takes the next <paramref name="count"/> messages of the probe, whatever their order.</summary>
-    public async Task<List<object>> TakeAsync(int count)
+    /// <summary>The next frame told to the inbox, after checking it opens with this node's authenticator.</summary>
+    public async Task<PeerFrame> ExpectFrameAsync(PeerPayloadKind kind)
     {
-        var taken = new List<object>();
-        for (var i = 0; i < count; i++) taken.Add(await Raft.ExpectMsgAsync<object>(timeout: TransportTestKit.Deadline));
-        return taken;
+        var frame = await Inbox.ExpectMsgAsync<PeerFrame>();
+        Assert.True(Authenticator.Open(frame, out var reason), $"the frame did not open: {reason}");
+        Assert.Equal(kind, frame.Kind);
+        return frame;
     }
 
-    /// <summary>An address where nothing listens: a port that was free a moment ago.</summary>
-    public static string ClosedAddress()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return socket.LocalEndPoint!.ToString()!;
-    }
+    public async Task<RaftMessage[]> ExpectMessagesAsync() =>
+        PeerBodyCodec.DecodeRaftMessages((await ExpectFrameAsync(PeerPayloadKind.RaftMessages)).Body);
 
-    public async ValueTask DisposeAsync()
+    public async Task<SnapshotChunk> ExpectChunkAsync() =>
+        PeerBodyCodec.DecodeSnapshotChunk((await ExpectFrameAsync(PeerPayloadKind.SnapshotChunk)).Body);
+
+    /// <summary>Stands where the node's guardian would, so that its child <c>inbox</c> has the inbox's path.</summary>
+    private sealed class GuardianStandIn : ReceiveActor
     {
-        await Transport.DisposeAsync();
-        await System.DisposeAsync();
-        Journal.Dispose();
-        Directory.Delete(DataDirectory, recursive: true);
+        private readonly IActorRef _probe;
+
+        public GuardianStandIn(IActorRef probe) => _probe = probe;
+
+        protected override void PreStart() => Context.ActorOf(Akka.TestKit.TestActors.ForwardActor.Props(_probe), "inbox");
     }
 }

@@ -1,18 +1,17 @@
 using RaftActors.Actors.Runtime;
 using RaftActors.Messages;
-using static RaftActors.Actors.Tests.Runtime.ServiceHarness;
+using Xunit.Abstractions;
 
 namespace RaftActors.Actors.Tests.Runtime;
 
 /// <summary>Applying committed entries: order, replies, redelivery, no-ops, unknown namespaces, fail-stop.</summary>
-public sealed class ServiceActorApplyTests
+public sealed class ServiceActorApplyTests(ITestOutputHelper output) : ServiceActorTestKit(output)
 {
     [Fact]
     public async Task Entries_are_applied_in_order_and_waiters_get_the_apply_result()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
         var (a, replyA) = h.Waiter();
         var (b, replyB) = h.Waiter();
 
@@ -28,8 +27,7 @@ public sealed class ServiceActorApplyTests
     [Fact]
     public async Task Entries_proposed_by_another_node_do_not_complete_local_waiters()
     {
-        await using var h = new ServiceHarness();
-        h.Start([new KvService()]);
+        var h = Start([new KvService()]);
         var (id, reply) = h.Waiter();
 
         h.Apply(Set(1, "x", "1", id, origin: 2));
@@ -42,9 +40,8 @@ public sealed class ServiceActorApplyTests
     [Fact]
     public async Task Redelivered_entries_are_ignored()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
         h.Apply(Set(1, "x", "1"), Set(2, "x", "2"), Set(3, "x", "3"));
         var (id, reply) = h.Waiter();
 
@@ -59,9 +56,8 @@ public sealed class ServiceActorApplyTests
     [Fact]
     public async Task No_ops_membership_entries_and_undecodable_entries_advance_the_index_without_calling_the_service()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
         var (id, reply) = h.Waiter();
         // The ServiceActor never decodes a membership entry's data: the RaftActor did.
         h.Apply(NoOp(1), new Entry(1, 2, EntryType.ConfChange, [1, 2, 3]),
@@ -75,8 +71,7 @@ public sealed class ServiceActorApplyTests
     [Fact]
     public async Task An_unknown_namespace_fails_its_waiter_with_NotFound_and_the_log_goes_on()
     {
-        await using var h = new ServiceHarness();
-        h.Start([new KvService()]);
+        var h = Start([new KvService()]);
         var (bad, badReply) = h.Waiter();
         var (good, goodReply) = h.Waiter();
 
@@ -91,55 +86,52 @@ public sealed class ServiceActorApplyTests
     [Fact]
     public async Task A_service_whose_Apply_throws_stops_the_actor()
     {
-        await using var h = new ServiceHarness();
-        var actor = h.Start([new KvService()]);
+        var h = Start([new KvService()]);
         var (id, reply) = h.Waiter();
-        var events = new RaftActors.TestKit.TestProbe(h.System);
-        h.System.EventStream.Subscribe<ActorFailed>(events);
 
         h.Apply(Set(1, "x", "1"), Command(2, "fail", id), Set(3, "x", "3"));
 
-        var stop = await Assert.ThrowsAsync<ActorFailStopException>(() => h.System.WhenStopped(actor).WaitAsync(Deadline));
+        // The supervisor (the node's guardian in a node) gets the fail-stop and stops the actor.
+        var stop = await ExpectFailStopAsync(h);
         Assert.Contains("'kv'", stop.Message, StringComparison.Ordinal);
         Assert.Contains("entry 2", stop.Message, StringComparison.Ordinal);
         Assert.IsType<InvalidOperationException>(stop.InnerException);
-        var published = await events.ExpectMsgAsync<ActorFailed>(e => e.Cause is ActorFailStopException);
-        Assert.Equal(Directive.Stop, published.Directive);
         // Nothing will ever apply what the waiter waits for: it is told at once.
         var error = await Assert.ThrowsAsync<RaftNodeException>(() => reply.WaitAsync(Deadline));
         Assert.Equal(RaftErrorCode.Stopped, error.Code);
+        Assert.Same(stop, error.InnerException);
         Assert.Equal(1UL, h.State.AppliedIndex);
     }
 
     [Fact]
     public async Task A_gap_in_the_entries_stops_the_actor_rather_than_skip_commands()
     {
-        await using var h = new ServiceHarness();
-        var actor = h.Start([new KvService()]);
+        var kv = new KvService();
+        var h = Start([kv]);
 
         h.Apply(Set(1, "x", "1"), Set(3, "x", "3"));
 
-        var stop = await Assert.ThrowsAsync<ActorFailStopException>(() => h.System.WhenStopped(actor).WaitAsync(Deadline));
+        var stop = await ExpectFailStopAsync(h);
         Assert.Contains("missing", stop.Message, StringComparison.Ordinal);
+        Assert.Equal(1, kv.AppliedCount);
     }
 
     [Fact]
-    public async Task Services_with_the_same_or_a_malformed_namespace_are_refused()
+    public void Services_with_the_same_or_a_malformed_namespace_are_refused()
     {
-        await using var h = new ServiceHarness();
-        Assert.Throws<ArgumentException>(() => h.Start([new KvService("a"), new KvService("a")]));
-        Assert.Throws<ArgumentException>(() => h.Start([new KvService("has space")]));
-        Assert.Throws<ArgumentException>(() => h.Start([new KvService("")]));
-        Assert.Throws<ArgumentException>(() => h.Start([new KvService(new string('n', 65))]));
+        // Refused when the props are made, in the caller, not later inside the actor.
+        Assert.Throws<ArgumentException>(() => Start([new KvService("a"), new KvService("a")]));
+        Assert.Throws<ArgumentException>(() => Start([new KvService("has space")]));
+        Assert.Throws<ArgumentException>(() => Start([new KvService("")]));
+        Assert.Throws<ArgumentException>(() => Start([new KvService(new string('n', 65))]));
     }
 
     [Fact]
     public async Task Several_services_share_one_log_by_namespace()
     {
-        await using var h = new ServiceHarness();
         var first = new KvService("first");
         var second = new KvService("second");
-        h.Start([second, first]);
+        var h = Start([second, first]);
         var (id, reply) = h.Waiter();
 
         h.Apply(Set(1, "k", "a", ns: "first"), Set(2, "k", "b", id, ns: "second"));

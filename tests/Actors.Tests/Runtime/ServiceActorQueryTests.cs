@@ -1,17 +1,17 @@
 using System.Text;
+using Akka.Actor;
 using RaftActors.Actors.Runtime;
-using static RaftActors.Actors.Tests.Runtime.ServiceHarness;
+using Xunit.Abstractions;
 
 namespace RaftActors.Actors.Tests.Runtime;
 
 /// <summary>Reads at an index, GetInit, and what a failing read does.</summary>
-public sealed class ServiceActorQueryTests
+public sealed class ServiceActorQueryTests(ITestOutputHelper output) : ServiceActorTestKit(output)
 {
     [Fact]
     public async Task A_query_waits_until_its_index_is_applied()
     {
-        await using var h = new ServiceHarness();
-        h.Start([new KvService()]);
+        var h = Start([new KvService()]);
         var early = h.Query("get x", atIndex: 3);
         var alsoAt2 = h.Query("get x", atIndex: 2);
 
@@ -30,8 +30,7 @@ public sealed class ServiceActorQueryTests
     [Fact]
     public async Task A_query_for_an_unknown_namespace_fails_with_NotFound()
     {
-        await using var h = new ServiceHarness();
-        h.Start([new KvService()]);
+        var h = Start([new KvService()]);
 
         var error = await Assert.ThrowsAsync<RaftNodeException>(() => h.Query("get x", ns: "other").WaitAsync(Deadline));
 
@@ -41,21 +40,20 @@ public sealed class ServiceActorQueryTests
     [Fact]
     public async Task A_throwing_query_fails_only_that_query()
     {
-        await using var h = new ServiceHarness();
-        var actor = h.Start([new KvService()]);
+        var h = Start([new KvService()]);
         h.Apply(Set(1, "x", "1"));
 
         await Assert.ThrowsAsync<ArgumentException>(() => h.Query("nonsense").WaitAsync(Deadline));
 
         Assert.Equal("1", Text(await h.Query("get x").WaitAsync(Deadline)));
-        Assert.False(h.System.WhenStopped(actor).IsCompleted);
+        Assert.Empty(h.Failures);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100)); // no Terminated
     }
 
     [Fact]
     public async Task GetInit_packs_the_current_state()
     {
-        await using var h = new ServiceHarness();
-        h.Start([new KvService()]);
+        var h = Start([new KvService()]);
         h.Apply(Set(1, "a", "1"), Set(2, "b", "2"));
         await h.Settle();
         var init = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -72,14 +70,14 @@ public sealed class ServiceActorQueryTests
     [Fact]
     public async Task Waiting_queries_fail_with_Stopped_when_the_actor_stops()
     {
-        await using var h = new ServiceHarness();
-        var actor = h.Start([new KvService()]);
+        var h = Start([new KvService()]);
         var waiting = h.Query("get x", atIndex: 10);
         await h.Settle();
 
-        h.System.Stop(actor);
+        Sys.Stop(h.Actor);
 
         var error = await Assert.ThrowsAsync<RaftNodeException>(() => waiting.WaitAsync(Deadline));
         Assert.Equal(RaftErrorCode.Stopped, error.Code);
+        await ExpectTerminatedAsync(h.Actor);
     }
 }

@@ -1,16 +1,15 @@
-using static RaftActors.Actors.Tests.Runtime.ServiceHarness;
+using Xunit.Abstractions;
 
 namespace RaftActors.Actors.Tests.Runtime;
 
 /// <summary>Exactly-once client sessions as the ServiceActor applies them.</summary>
-public sealed class SessionApplyTests
+public sealed class SessionApplyTests(ITestOutputHelper output) : ServiceActorTestKit(output)
 {
     [Fact]
     public async Task A_duplicate_client_sequence_is_applied_once_and_answered_with_the_first_result()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
         var (first, firstReply) = h.Waiter();
         var (retry, retryReply) = h.Waiter();
 
@@ -25,9 +24,8 @@ public sealed class SessionApplyTests
     [Fact]
     public async Task A_duplicate_proposed_by_another_node_is_skipped_here_too()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
 
         h.Apply(Set(1, "x", "1", 100, origin: 2, client: 42, sequence: 1), Set(2, "x", "2", 101, origin: 3, client: 42, sequence: 1));
         await h.Settle();
@@ -39,9 +37,8 @@ public sealed class SessionApplyTests
     [Fact]
     public async Task A_stale_sequence_fails_with_StaleSequence_and_is_not_applied()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
         var (stale, staleReply) = h.Waiter();
 
         h.Apply(Set(1, "x", "1", client: 42, sequence: 1), Set(2, "x", "2", client: 42, sequence: 2),
@@ -56,9 +53,8 @@ public sealed class SessionApplyTests
     [Fact]
     public async Task A_session_command_with_sequence_zero_is_refused_as_a_bad_request()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
         var (id, reply) = h.Waiter();
 
         h.Apply(Set(1, "x", "1", id, client: 42, sequence: 0));
@@ -71,9 +67,8 @@ public sealed class SessionApplyTests
     [Fact]
     public async Task Sessions_are_per_client_and_commands_without_a_client_are_never_deduplicated()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv]);
+        var h = Start([kv]);
 
         h.Apply(Set(1, "x", "1", client: 1, sequence: 1), Set(2, "x", "2", client: 2, sequence: 1),
             Set(3, "y", "1"), Set(4, "y", "1"));
@@ -85,9 +80,8 @@ public sealed class SessionApplyTests
     [Fact]
     public async Task Eviction_forgets_the_client_with_the_oldest_last_command()
     {
-        await using var h = new ServiceHarness();
         var kv = new KvService();
-        h.Start([kv], maxSessions: 2);
+        var h = Start([kv], maxSessions: 2);
         var (retry1, retry1Reply) = h.Waiter();
         var (retry3, retry3Reply) = h.Waiter();
 
