@@ -11,8 +11,8 @@ internal sealed class NodeSettings
 {
     private Exception? _failure;
 
-    /// <summary>The ActorSystem the node runs in.</summary>
-    public required ActorSystem System { get; init; }
+    /// <summary>The ActorSystem the node runs in (unset only in unit tests of parts that never reach it).</summary>
+    public ActorSystem System { get; init; } = null!;
 
     /// <summary>The RaftActor's persistence id: one journal stream per node of a cluster.</summary>
     public required string PersistenceId { get; init; }

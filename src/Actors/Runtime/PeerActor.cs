@@ -143,7 +143,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             SnapshotFiles.Verify(outbound.PayloadPath, outbound.Reference);
             file = new FileStream(outbound.PayloadPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Note($"cannot send snapshot {outbound.Reference.Metadata.Index} to node {_settings.PeerId}: {e.Message}");
             _settings.RaftActor.Tell(new SnapshotSendFinished(_settings.PeerId, Failed: true));
@@ -183,7 +183,9 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             FinishSnapshot(failed: true, $"node {_settings.PeerId} aborted it: {ack.Reason}");
             return;
         }
-        if (ack.NextOffset <= transfer.AckedTo || ack.NextOffset > transfer.SentTo) return;
+        // An empty payload is acknowledged at offset 0, which is also where a transfer starts.
+        var finalOfEmpty = transfer.Reference.Length == 0 && transfer.AllSent && ack.NextOffset == 0;
+        if (!finalOfEmpty && (ack.NextOffset <= transfer.AckedTo || ack.NextOffset > transfer.SentTo)) return;
         transfer.AckedTo = ack.NextOffset;
         if (transfer.AckedTo == transfer.Reference.Length)
         {

@@ -28,6 +28,10 @@ internal sealed class SnapshotReceiver : IDisposable
 
     public SnapshotReceiver(string folder, IActorRef raftActor, ILogger log, ulong localId, long maxBytes = DefaultMaxSnapshotBytes)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(folder);
+        ArgumentNullException.ThrowIfNull(raftActor);
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxBytes);
         _folder = folder;
         _raftActor = raftActor;
         _log = log;

@@ -34,6 +34,7 @@ public sealed class PeerActorAckTimeoutTests : Akka.TestKit.Xunit2.TestKit
         PeerTestNode.StandAtInbox(Sys, 2, _inbox.Ref);
         _node = new NodeSettings
         {
+            System = Sys,
             PersistenceId = "raft-peer-timeout-1",
             AdvertisedAddress = "akka://raft",
             DataDirectory = _data,

@@ -29,6 +29,7 @@ public sealed class PeerActorTests : Akka.TestKit.Xunit2.TestKit
     {
         _node = new NodeSettings
         {
+            System = Sys,
             PersistenceId = "raft-peer-actor-tests-1",
             AdvertisedAddress = PeerPaths.LocalHostPort(Sys),
             DataDirectory = _data,

@@ -16,7 +16,7 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
 {
     private static readonly ConfState TwoVoters = new([1, 2]);
 
-    [Fact(Skip = ResumesOffContext)]
+    [Fact]
     public async Task A_snapshot_is_taken_every_N_entries_with_its_index_term_and_membership()
     {
         var h = Start([new KvService()], snapshotEvery: 3);
@@ -37,7 +37,7 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
         await h.Raft.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
     }
 
-    [Fact(Skip = ResumesOffContext)]
+    [Fact]
     public async Task TakeSnapshotNow_writes_a_snapshot_only_when_something_was_applied_since_the_last()
     {
         var h = Start([new KvService()]);
@@ -57,7 +57,7 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
         Assert.Equal(3UL, (await h.Raft.ExpectMsgAsync<ServiceSnapshotTaken>()).Metadata.Index);
     }
 
-    [Fact(Skip = ResumesOffContext)]
+    [Fact]
     public async Task A_snapshot_file_restores_a_fresh_ServiceActor_to_the_same_state_and_sessions()
     {
         var original = new KvService();
@@ -86,7 +86,7 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
         Assert.Equal(0, copy.AppliedCount);
     }
 
-    [Fact(Skip = ResumesOffContext)]
+    [Fact]
     public async Task On_start_the_journal_snapshot_is_restored_and_Recovered_completes_at_the_target()
     {
         var meta = new SnapshotMetadata(5, 2, TwoVoters);
@@ -156,7 +156,7 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
         Assert.Equal(2, kv.AppliedCount);
     }
 
-    [Fact(Skip = ResumesOffContext)]
+    [Fact]
     public async Task Snapshots_are_taken_and_restored_when_the_service_hooks_complete_asynchronously()
     {
         var source = Start([new KvService { AsyncSnapshots = true }], snapshotEvery: 2);

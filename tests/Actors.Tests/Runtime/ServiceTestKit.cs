@@ -20,11 +20,6 @@ public abstract class ServiceActorTestKit : Akka.TestKit.Xunit2.TestKit
     public const ulong LocalNode = 1;
 
     /// <summary>Why the tests that need a snapshot written or restored asynchronously are skipped until src/ is fixed.</summary>
-    public const string ResumesOffContext =
-        "BUG in ServiceActor: its handlers await with ConfigureAwait(false), so after a truly asynchronous await (file I/O, an async "
-        + "service hook) the rest runs off the actor context and Self/Become/Stash throw NotSupportedException ('no active ActorContext'): "
-        + "the actor fail-stops at its first snapshot or on recovery from one. Fix: ConfigureAwait(true) in ServiceActor.cs, "
-        + "ServiceActor.Apply.cs and ServiceActor.Snapshots.cs.";
 
     /// <summary>How long a test waits for a task: generous, the machine is shared.</summary>
     public static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
