@@ -3,11 +3,15 @@ namespace RaftActors.Actors.Configuration;
 /// <summary>
 /// Checks HOCON text for what Akka's parser mishandles before it is handed to it: Akka's parser accepts
 /// a truncated file (an unclosed <c>{</c> or a key without a value) without a word, loops for ever allocating
-/// memory on some mismatched brackets (<c>[1, }</c>) and on optional substitutions (<c>${?x}</c>), and fails
+/// memory on some mismatched brackets (<c>[1, }</c>), on a character such as <c>=</c>, <c>:</c> or <c>?</c>
+/// unquoted in a list (<c>[a = 1]</c>) and on optional substitutions (<c>${?x}</c>), and fails
 /// with a NullReferenceException on an include it was given no way to resolve.
 /// </summary>
 internal static class HoconText
 {
+    private static readonly System.Buffers.SearchValues<char> PathCharacters =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.\"");
+
     public static void Check(string text, string source, List<RaftSettingError> errors)
     {
         var open = new Stack<(char Bracket, int Line)>();
@@ -41,6 +45,9 @@ internal static class HoconText
                     break;
                 case < ' ' and not '\t' and not '\r':
                     Fail(errors, source, line, $"control character U+{(int)c:X4}: this is not a HOCON text file");
+                    break;
+                case '?' or '!' or '@' or '*' or '&' or '^' or '\\' or '`' or '=' or ':' or '$' when open.Count > 0 && open.Peek().Bracket == '[':
+                    Fail(errors, source, line, $"'{c}' cannot stand unquoted in a list [ ]: put the value in quotes");
                     break;
             }
         }
@@ -87,6 +94,12 @@ internal static class HoconText
         if (end < 0 || text[end] != '}')
         {
             Fail(errors, source, line, "a substitution ${...} is not closed on its line");
+            return text.Length;
+        }
+        var path = text.AsSpan(start + 2, end - start - 2);
+        if (path.IsEmpty || path.ContainsAnyExcept(PathCharacters))
+        {
+            Fail(errors, source, line, "a substitution must hold a path, such as ${akka.raft.node-id}");
             return text.Length;
         }
         return end;
