@@ -15,7 +15,14 @@ public static class HoconFile
     public const int MaxBytes = 1024 * 1024;
 
     /// <exception cref="RaftConfigurationException">The file is missing, unreadable or not valid HOCON; the message says where.</exception>
-    public static Config Load(string path)
+    public static Config Load(string path) => ConfigurationFactory.ParseString(ReadText(path));
+
+    /// <summary>
+    /// The text of a HOCON file, checked as <see cref="Load"/> checks it: for callers that append settings to it
+    /// as text, where HOCON's <c>key = null</c> then <c>key { }</c> replaces an object instead of merging it.
+    /// </summary>
+    /// <exception cref="RaftConfigurationException">The file is missing, unreadable or not valid HOCON; the message says where.</exception>
+    public static string ReadText(string path)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         byte[] bytes;
@@ -39,7 +46,8 @@ public static class HoconFile
         {
             throw new RaftConfigurationException(path, $"{path}: is not UTF-8 text");
         }
-        return Parse(text, path);
+        Parse(text, path);
+        return text.TrimStart('\uFEFF');
     }
 
     /// <param name="text">The HOCON text.</param>

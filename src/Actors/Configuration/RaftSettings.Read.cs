@@ -26,7 +26,9 @@ public sealed partial class RaftSettings
             NodeId = nodeId,
             ListenAddress = listen,
             AdvertisedAddress = advertised,
-            Peers = ReadPeers(raft, nodeId, advertised ?? listen),
+            // Entries are compared with this node only when its own id and address are right: one mistake, one message.
+            Peers = ReadPeers(raft, raft.Failed("node-id") ? null : nodeId,
+                tcp.Failed("hostname") || tcp.Failed("port") || raft.Failed("advertised-address") ? null : advertised ?? listen),
             Join = raft.Flag("join", false),
             DataDirectory = ReadName(raft, "data-dir", "the folder of this node's journal and snapshots, for example \"data/node1\""),
             ClusterId = ReadName(raft, "cluster-id", "the same cluster name on every node, for example \"orders\""),
@@ -61,7 +63,7 @@ public sealed partial class RaftSettings
         var id = raft.Count("node-id", 0, ulong.MaxValue, 1);
         if (id == 0)
         {
-            raft.Fail("node-id", "0", "is not set: give this node its own id, a whole number from 1 that no other node of the cluster has (akka.raft.node-id = 1)");
+            raft.Fail("node-id", "0", "is not set: give this node its own id, a whole number from 1 that no other node of the cluster has, such as akka.raft.node-id = 1");
         }
         return id;
     }
@@ -109,7 +111,10 @@ public sealed partial class RaftSettings
         return text;
     }
 
-    private static Dictionary<ulong, string> ReadPeers(SettingsReader raft, ulong nodeId, string ownAddress)
+    /// <param name="raft">The reader of akka.raft.</param>
+    /// <param name="nodeId">This node's id; null when it is wrong itself.</param>
+    /// <param name="ownAddress">Where this node is reached; null when that is wrong itself.</param>
+    private static Dictionary<ulong, string> ReadPeers(SettingsReader raft, ulong? nodeId, string? ownAddress)
     {
         var peers = new Dictionary<ulong, string>();
         if (raft.Object("peers") is not { } entries) return peers;
@@ -130,12 +135,12 @@ public sealed partial class RaftSettings
             else if (id == nodeId)
             {
                 // An entry for this node lets every node share one peers block; it must agree with where this node is.
-                if (!string.Equals(address, ownAddress, StringComparison.OrdinalIgnoreCase))
+                if (ownAddress is not null && !string.Equals(address, ownAddress, StringComparison.OrdinalIgnoreCase))
                 {
                     raft.Fail(path, address, $"this is node {id} itself, which Akka.Remote places at {ownAddress}: make them the same, or leave this node out of peers");
                 }
             }
-            else if (seen.TryGetValue(address, out var other) || string.Equals(address, ownAddress, StringComparison.OrdinalIgnoreCase))
+            else if (seen.TryGetValue(address, out var other) || (nodeId is not null && ownAddress is not null && string.Equals(address, ownAddress, StringComparison.OrdinalIgnoreCase)))
             {
                 raft.Fail(path, address, $"node {(seen.ContainsKey(address) ? other : nodeId)} has that address already: each node needs its own");
             }
