@@ -16,16 +16,19 @@ internal static class NodeApplication
     {
         // Args are applied by HostConfiguration with the eosc switch names, not by the default provider.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
-        HostConfiguration.Apply(builder.Configuration, args);
+        var hoconFile = HostConfiguration.Apply(builder.Configuration, args);
         var section = builder.Configuration.GetSection(NodeHostOptions.Section);
-        var options = section.Get<NodeHostOptions>() ?? new NodeHostOptions();
+        var options = Bind(section);
         // --log-format wins; otherwise the standard Logging:Console:FormatterName setting picks the formatter.
         options.LogFormat ??= builder.Configuration["Logging:Console:FormatterName"];
         // Checked here as well as by ValidateOnStart: Kestrel is configured from these values before the host starts.
-        var validation = new NodeHostOptionsValidator().Validate(null, options);
-        if (validation.Failed) throw new OptionsValidationException(NodeHostOptions.Section, typeof(NodeHostOptions), validation.Failures);
+        // With a HOCON file the switches alone are not the whole story: they are checked once the file's values are in.
+        if (hoconFile is null) Validate(options);
+        var raft = HostRaftConfiguration.Resolve(builder.Configuration, options, hoconFile);
+        if (hoconFile is not null) Validate(options);
 
-        builder.Services.AddOptions<NodeHostOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton(raft);
+        builder.Services.AddOptions<NodeHostOptions>().Bind(section).PostConfigure(raft.ApplyTo).ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<NodeHostOptions>, NodeHostOptionsValidator>();
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
         builder.Services.Configure<FormOptions>(o =>
@@ -53,6 +56,25 @@ internal static class NodeApplication
         var app = builder.Build();
         app.MapClientApi();
         return app;
+    }
+
+    private static NodeHostOptions Bind(IConfigurationSection section)
+    {
+        try
+        {
+            return section.Get<NodeHostOptions>() ?? new NodeHostOptions();
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The binder's message names the key and the type (Node:NodeId, UInt64): a switch that is not a number.
+            throw new OptionsValidationException(NodeHostOptions.Section, typeof(NodeHostOptions), [$"{ex.Message} Fix that switch and start again."]);
+        }
+    }
+
+    private static void Validate(NodeHostOptions options)
+    {
+        var validation = new NodeHostOptionsValidator().Validate(null, options);
+        if (validation.Failed) throw new OptionsValidationException(NodeHostOptions.Section, typeof(NodeHostOptions), validation.Failures);
     }
 
     /// <summary>One console formatter: simple lines for people, JSON lines (with EventId) for log collectors, or systemd.</summary>
