@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using RaftActors.Actors;
+using RaftActors.Actors.Configuration;
 using RaftActors.Host.Api;
 using RaftActors.Host.Configuration;
 using RaftActors.Host.Diagnostics;
@@ -18,6 +19,7 @@ internal sealed partial class NodeManager(
     IOptions<NodeHostOptions> options,
     ILoggerFactory loggerFactory,
     HostMetrics metrics,
+    HostRaftConfiguration raftConfiguration,
     TimeProvider clock) : IAsyncDisposable
 {
     private readonly NodeHostOptions _options = options.Value;
@@ -118,20 +120,15 @@ internal sealed partial class NodeManager(
 
     private async Task<NodeContext> StartNodeAsync(ulong nodeId, IReadOnlyDictionary<ulong, string> founders, bool join, CancellationToken cancellationToken)
     {
-        var raftOptions = new RaftNodeOptions
+        // Every setting of the node comes from the merged HOCON (raftactors.conf, the --config file, the switches);
+        // what only this start knows (id, founders, join, journal folder, secret) is laid over it. The same HOCON is
+        // the node's ActorSystem configuration, so akka.remote settings of the file (frame size, TLS) apply too.
+        var config = raftConfiguration.ConfigFor(nodeId, founders, join, NodeStateFile.JournalDir(DataDir), _secret);
+        var raftOptions = RaftSettings.Create(config).ToNodeOptions(clock) with
         {
-            NodeId = nodeId,
             ListenAddress = PeerAddress,
             AdvertisedAddress = PeerAddress,
-            Peers = founders,
-            Join = join,
-            DataDirectory = NodeStateFile.JournalDir(DataDir),
-            ClusterId = ClusterId,
-            Secret = _secret,
-            TickInterval = TimeSpan.FromMilliseconds(_options.TickMilliseconds),
-            SnapshotEvery = _options.SnapshotEvery,
-            KeepEntriesAfterSnapshot = _options.SnapshotEvery,
-            TimeProvider = clock,
+            ActorSystemConfig = config,
         };
         var kv = new KeyValueService(clock);
         var members = new MembershipService();
