@@ -1,3 +1,4 @@
+using Akka.Actor;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
@@ -5,7 +6,6 @@ using System.Net.Sockets;
 using RaftActors.Actors;
 using RaftActors.Messages;
 using RaftActors.Node.Bench;
-using RaftActors.Persistence;
 
 // End-to-end figures of a 3-node cluster in this process: TCP on 127.0.0.1, SQLite journals
 // (WAL, synchronous=FULL) in a temporary folder, default timings. Each scenario runs its proposers
@@ -74,18 +74,31 @@ int Arg(string name, int fallback)
     return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
 }
 
-// The floor under every proposal: one durable journal write (one entry and the hard state, one transaction, fsync).
+// The floor under every proposal: one durable write of one event through the node's journal plugin
+// (the project's SQLite plugin for Akka.Persistence: one transaction, fsync), from a persistent actor.
 static async Task<Measurement> RawSaveAsync(string folder, TimeSpan duration, TimeSpan warmUp, int payloadSize)
 {
     Directory.CreateDirectory(folder);
-    using var journal = SqliteJournal.Open(Path.Combine(folder, "journal.db"));
+    var path = Path.Combine(folder, "journal.db").Replace("\\", "/", StringComparison.Ordinal);
+    var config = Akka.Configuration.ConfigurationFactory.ParseString($"""
+        akka.loglevel = ERROR
+        akka.persistence.journal.plugin = "akka.persistence.journal.raft-sqlite"
+        akka.persistence.journal.raft-sqlite.path = "{path}"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.raft-sqlite"
+        akka.persistence.snapshot-store.raft-sqlite.path = "{path}.snapshots"
+        """).WithFallback(RaftActors.Persistence.Plugin.RaftSqlitePersistence.DefaultConfiguration());
+    using var system = Akka.Actor.ActorSystem.Create("bench", config);
+    var writer = system.ActorOf(Akka.Actor.Props.Create(() => new RawWriter()), "writer");
     var payload = new byte[payloadSize];
-    return await Measurement.RunAsync("raw SqliteJournal.Save of 1 entry", 1, warmUp, duration, index =>
+    try
     {
-        var i = (ulong)index;
-        journal.Save(new JournalBatch([new Entry(1, i, EntryType.Normal, payload)], new HardState(1, 1, i)));
-        return Task.CompletedTask;
-    }, _ => false);
+        return await Measurement.RunAsync("raw persist of 1 event (SQLite plugin)", 1, warmUp, duration,
+            _ => writer.Ask<bool>(payload, TimeSpan.FromSeconds(10)), _ => false);
+    }
+    finally
+    {
+        await system.Terminate();
+    }
 }
 
 /// <summary>Nodes of one cluster in this process, on free loopback ports, with SQLite journals under one folder.</summary>
@@ -137,4 +150,12 @@ internal sealed class BenchCluster : IAsyncDisposable
     {
         foreach (var node in _nodes) await node.DisposeAsync();
     }
+}
+
+/// <summary>Persists each byte array it is sent and answers once it is durable.</summary>
+internal sealed class RawWriter : Akka.Persistence.ReceivePersistentActor
+{
+    public RawWriter() => Command<byte[]>(bytes => Persist(bytes, _ => Sender.Tell(true)));
+
+    public override string PersistenceId => "bench-raw-writer";
 }

@@ -11,8 +11,6 @@ public sealed class TempFolder : IDisposable
 
     public string Path { get; }
 
-    public string JournalPath => System.IO.Path.Combine(Path, "journal.db");
-
     public void Dispose()
     {
         if (Directory.Exists(Path)) Directory.Delete(Path, recursive: true);

@@ -42,6 +42,8 @@ internal static class JournalRecords
 
     public const string SelectHighest = "SELECT sequence_nr, crc FROM journal_highest WHERE persistence_id = $pid";
 
+    public const string AnyEvent = "SELECT EXISTS(SELECT 1 FROM journal_events WHERE persistence_id = $pid)";
+
     public const string DeleteUpTo = "DELETE FROM journal_events WHERE persistence_id = $pid AND sequence_nr <= $to";
 
     public const string SelectRange = """
@@ -54,6 +56,8 @@ internal static class JournalRecords
         new RecordCrc().Add("highest").Add(persistenceId).Add(sequenceNr).Value;
 
     public static string EventName(string persistenceId, long sequenceNr) => $"event '{persistenceId}' #{sequenceNr}";
+
+    public static string HighestName(string persistenceId) => $"highest sequence number of '{persistenceId}'";
 }
 
 /// <summary>One stored event: Akka's persistent representation with its payload serialized.</summary>

@@ -144,17 +144,33 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
         raise.ExecuteNonQuery();
     }
 
+    /// <summary>
+    /// The highest sequence number, checked. A missing row while events are stored is damage (the row's key is covered
+    /// by nothing but its own checksum, so a flipped bit there loses the row): answering 0 would recover the actor
+    /// empty and let it reuse sequence numbers.
+    /// </summary>
     private static long ReadHighest(StoreSession session, string persistenceId)
     {
         var cmd = session.Command(JournalRecords.SelectHighest);
         cmd.Parameters.Clear();
         cmd.Parameters.AddWithValue("$pid", persistenceId);
-        using var reader = cmd.ExecuteReader();
-        if (!reader.Read()) return 0;
-        var highest = reader.GetInt64(0);
-        if (reader.GetInt64(1) != JournalRecords.HighestCrc(persistenceId, highest))
-            throw new SqliteStoreCorruptedException(session.File.Path, $"highest sequence number of '{persistenceId}'", "checksum mismatch");
-        return highest;
+        using (var reader = cmd.ExecuteReader())
+        {
+            if (reader.Read())
+            {
+                var highest = reader.GetInt64(0);
+                if (reader.GetInt64(1) != JournalRecords.HighestCrc(persistenceId, highest))
+                    throw new SqliteStoreCorruptedException(session.File.Path, JournalRecords.HighestName(persistenceId), "checksum mismatch");
+                return highest;
+            }
+        }
+        var any = session.Command(JournalRecords.AnyEvent);
+        any.Parameters.Clear();
+        any.Parameters.AddWithValue("$pid", persistenceId);
+        if (Convert.ToInt64(any.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) != 0)
+            throw new SqliteStoreCorruptedException(session.File.Path, JournalRecords.HighestName(persistenceId),
+                "the row is missing although events of this persistence id are stored");
+        return 0;
     }
 
     private void Replay(string persistenceId, long from, long to, long max, Action<IPersistentRepresentation> recoveryCallback)

@@ -19,7 +19,7 @@ internal sealed record SqlitePluginSettings(string Path, OpenCheck Check)
         {
             throw new ConfigurationException($"{pluginName}: 'path' {path} is not a usable file name: {ex.Message}", ex);
         }
-        var check = config.GetString("check-on-open", "quick") switch
+        var check = config.GetString("check-on-open", "full") switch
         {
             "off" => OpenCheck.Off,
             "quick" => OpenCheck.Quick,

@@ -65,6 +65,37 @@ public sealed class RaftSqlitePluginTests : Akka.TestKit.Xunit2.TestKit
         Assert.Contains($"snapshot '{pid}' #2", failure.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("UPDATE journal_highest SET sequence_nr = sequence_nr - 1", "checksum mismatch")]
+    // A flipped bit in the row's key: nothing but the row's own checksum covers its key, so the row seems gone.
+    [InlineData("UPDATE journal_highest SET persistence_id = 'damaged-highesu'", "missing")]
+    [InlineData("DELETE FROM journal_highest", "missing")]
+    public void A_damaged_or_lost_highest_sequence_number_fails_recovery_naming_it_rather_than_recovering_empty(string damage, string problem)
+    {
+        const string pid = "damaged-highest";
+        var probe = CreateTestProbe();
+        var actor = Sys.ActorOf(TestPersistentActor.Props(pid, probe.Ref));
+        probe.ExpectMsg<Recovered>();
+        actor.Tell(new PersistMany(["first", "second", "third"]));
+        for (var i = 0; i < 3; i++) probe.ExpectMsg<Persisted>();
+        Stop(actor, probe);
+
+        using (var connection = new SqliteConnection($"Data Source={_plugin.JournalPath};Pooling=False"))
+        {
+            connection.Open();
+            using var cmd = connection.CreateCommand();
+            cmd.CommandText = damage;
+            Assert.Equal(1, cmd.ExecuteNonQuery());
+        }
+
+        Sys.ActorOf(TestPersistentActor.Props(pid, probe.Ref));
+        var failure = probe.ExpectMsg<RecoveryFailed>().Reason;
+        var corrupted = Assert.IsType<SqliteStoreCorruptedException>(failure);
+        Assert.Contains(_plugin.JournalPath, corrupted.Message, StringComparison.Ordinal);
+        Assert.Equal($"highest sequence number of '{pid}'", corrupted.Record);
+        Assert.Contains(problem, corrupted.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_garbage_journal_file_fails_plugin_start_naming_the_file_and_is_left_as_it_was()
     {

@@ -37,20 +37,64 @@ public sealed class SqliteStoreFileTests : IDisposable
         }
     }
 
-    [Fact]
-    public void A_truncated_file_is_refused_naming_it()
+    [Theory]
+    [InlineData(-2)] // half the file
+    [InlineData(4096)] // the last page
+    [InlineData(1)] // the last byte
+    public void A_truncated_file_is_refused_naming_it(int cut)
     {
         using (var file = Open(StorePath))
             for (var i = 0; i < 50; i++) Commit(file, new string('x', 2000) + i, i);
         var length = new FileInfo(StorePath).Length;
         Assert.True(length > 8 * 4096, $"the file should span many pages, it has {length} bytes");
-        using (var stream = new FileStream(StorePath, FileMode.Open)) stream.SetLength(length / 2);
+        using (var stream = new FileStream(StorePath, FileMode.Open)) stream.SetLength(cut < 0 ? length / -cut : length - cut);
         var truncated = File.ReadAllBytes(StorePath);
 
         var error = Assert.Throws<SqliteStoreCorruptedException>(() => Open(StorePath));
         Assert.Contains(StorePath, error.Message, StringComparison.Ordinal);
         Assert.Contains("truncated", error.Message, StringComparison.Ordinal);
         Assert.Equal(truncated, File.ReadAllBytes(StorePath));
+    }
+
+    [Fact]
+    public void An_empty_file_is_refused_rather_than_started_as_a_new_store()
+    {
+        File.WriteAllBytes(StorePath, []);
+        var error = Assert.Throws<SqliteStoreCorruptedException>(() => Open(StorePath));
+        Assert.Equal("schema", error.Record);
+        Assert.Contains(StorePath, error.Message, StringComparison.Ordinal);
+        Assert.Equal(0, new FileInfo(StorePath).Length);
+    }
+
+    [Theory]
+    [InlineData("DELETE FROM store_schema", "the schema row is missing")]
+    [InlineData("UPDATE store_schema SET version = 99", "unknown schema version 99")]
+    [InlineData("UPDATE store_schema SET magic = 'SomethingElse'", "holds 'SomethingElse'")]
+    public void A_file_whose_schema_row_is_not_ours_is_refused_naming_it(string damage, string problem)
+    {
+        using (Open(StorePath)) { }
+        using (var raw = new SqliteConnection($"Data Source={StorePath};Pooling=False"))
+        {
+            raw.Open();
+            using var cmd = raw.CreateCommand();
+            cmd.CommandText = damage;
+            cmd.ExecuteNonQuery();
+        }
+
+        var error = Assert.Throws<SqliteStoreCorruptedException>(() => Open(StorePath));
+        Assert.Equal("schema", error.Record);
+        Assert.Contains(StorePath, error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Opening_in_a_missing_folder_creates_the_folder_and_an_empty_store()
+    {
+        var nested = Path.Combine(_folder.Path, "node-1", "data", "journal.db");
+        using var file = Open(nested);
+        Assert.Equal(nested, file.Path);
+        Assert.True(File.Exists(nested));
+        Assert.Equal(0L, Scalar(file.Connection, "SELECT count(*) FROM journal_highest"));
     }
 
     [Fact]

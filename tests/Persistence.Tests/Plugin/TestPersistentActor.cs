@@ -13,9 +13,10 @@ public sealed class TestPersistentActor : ReceivePersistentActor
     private readonly Recovery? _recovery;
     private List<string> _values = [];
 
-    public TestPersistentActor(string persistenceId, IActorRef probe, Recovery? recovery)
+    public TestPersistentActor(string persistenceId, IActorRef probe, Recovery? recovery, string? journalPluginId = null)
     {
         PersistenceId = persistenceId;
+        if (journalPluginId is not null) JournalPluginId = journalPluginId;
         _probe = probe;
         _recovery = recovery;
 
@@ -49,8 +50,8 @@ public sealed class TestPersistentActor : ReceivePersistentActor
 
     public override Recovery Recovery => _recovery ?? base.Recovery;
 
-    public static Props Props(string persistenceId, IActorRef probe, Recovery? recovery = null) =>
-        Akka.Actor.Props.Create(() => new TestPersistentActor(persistenceId, probe, recovery));
+    public static Props Props(string persistenceId, IActorRef probe, Recovery? recovery = null, string? journalPluginId = null) =>
+        Akka.Actor.Props.Create(() => new TestPersistentActor(persistenceId, probe, recovery, journalPluginId));
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
