@@ -23,6 +23,12 @@ public sealed partial class RaftSettings
     /// </summary>
     public const long PeerFrameEnvelopeBytes = 16 * 1024;
 
+    /// <summary>The default journal: the project's SQLite plugin, which a node opens in its own data folder.</summary>
+    public const string DefaultJournalPluginId = "akka.persistence.journal.raft-sqlite";
+
+    /// <summary>The default snapshot store: the project's SQLite plugin, in the node's data folder.</summary>
+    public const string DefaultSnapshotPluginId = "akka.persistence.snapshot-store.raft-sqlite";
+
     private RaftSettings()
     {
     }
@@ -125,7 +131,7 @@ public sealed partial class RaftSettings
     /// <summary>The options of <see cref="RaftNode"/>, on the system clock and the default journal.</summary>
     public RaftNodeOptions ToNodeOptions() => ToNodeOptions(TimeProvider.System);
 
-    /// <summary>The options of <see cref="RaftNode"/>. Plugin ids, proposal and chunk limits and discovery stay here.</summary>
+    /// <summary>The options of <see cref="RaftNode"/>.</summary>
     public RaftNodeOptions ToNodeOptions(TimeProvider timeProvider)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -153,6 +159,13 @@ public sealed partial class RaftSettings
             RequestTimeout = RequestTimeout,
             LeaderTransferTimeout = LeaderTransferTimeout,
             TimeProvider = timeProvider,
+            // The project's SQLite plugins mean "this node's own SQLite files in its data-dir" (null: see NodeJournal).
+            JournalPluginId = JournalPluginId == DefaultJournalPluginId ? null : JournalPluginId,
+            SnapshotPluginId = SnapshotPluginId == DefaultSnapshotPluginId ? null : SnapshotPluginId,
+            MaxProposalBytes = MaxProposalBytes,
+            SnapshotChunkBytes = SnapshotChunkBytes,
+            SnapshotChunksInFlight = SnapshotChunksInFlight,
+            DiscoveryRole = PeerDiscoveryEnabled ? PeerDiscoveryRole : null,
         };
     }
 }

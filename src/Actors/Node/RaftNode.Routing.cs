@@ -79,6 +79,9 @@ public sealed partial class RaftNode
         {
             throw new RaftNodeException(RaftErrorCode.Rejected, ex.Message, ex);
         }
+        // The prepare hook may make a command larger than the request: checked again (the frame limit leaves room
+        // for the envelope, CommandEnvelope.MaxOverheadBytes).
+        CheckProposalSize(command.Length);
         var requestId = _runtime.Registry.NextId();
         var completion = _runtime.Registry.Register(requestId);
         var envelope = new CommandEnvelope(request.Namespace, NodeId, requestId, request.ClientId, request.Sequence, command);

@@ -51,6 +51,8 @@ public sealed partial class RaftNode
         options.Validate();
         // Binds the serializer if the system's configuration does not (a user's own system).
         RaftExtension.Get(system);
+        // One append message must fit one frame too: the core's per-message budget follows the frame limit.
+        options = LimitMessageSize(system, options);
         var node = CreateNodeSettings(system, options);
         var serviceOptions = new ServiceActorOptions { SnapshotEvery = options.SnapshotEvery, StagingDirectory = node.OutgoingFolder };
         ServiceActor.Validate(services, serviceOptions);
@@ -100,6 +102,23 @@ public sealed partial class RaftNode
         }
     }
 
+    /// <summary>
+    /// An Akka.Remote frame above <c>maximum-frame-size</c> is dropped with only a log line, so a proposal, an append or
+    /// a snapshot chunk that could not fit would stop replication silently. The limits follow the system's frame size:
+    /// a proposal larger than a frame can carry is refused at propose time (<see cref="RaftErrorCode.BadRequest"/>).
+    /// </summary>
+    private static RaftNodeOptions LimitMessageSize(ActorSystem system, RaftNodeOptions options)
+    {
+        var frameSize = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
+        var room = Math.Max(1024, frameSize - Configuration.RaftSettings.PeerFrameEnvelopeBytes);
+        return options with
+        {
+            MaxSizePerMessage = Math.Min(options.MaxSizePerMessage, (ulong)room),
+            MaxProposalBytes = Math.Min(options.MaxProposalBytes, room - 1024),
+            SnapshotChunkBytes = (int)Math.Min(options.SnapshotChunkBytes, room),
+        };
+    }
+
     private static NodeSettings CreateNodeSettings(ActorSystem system, RaftNodeOptions options)
     {
         var (journal, snapshots) = NodeJournal.Resolve(system, options);
@@ -115,6 +134,8 @@ public sealed partial class RaftNode
             Authenticator = new PeerAuthenticator(options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), options.NodeId),
             // Room for the envelope (ids, sequence, MAC) and Akka.Remote's own framing.
             MaxFrameBodyBytes = (int)Math.Min(int.MaxValue, frameSize - 4096),
+            SnapshotChunkBytes = options.SnapshotChunkBytes,
+            SnapshotChunksInFlight = options.SnapshotChunksInFlight,
         };
     }
 

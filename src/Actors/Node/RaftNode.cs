@@ -103,6 +103,7 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(ns);
         ArgumentNullException.ThrowIfNull(request);
         if (!_services.ContainsKey(ns)) throw new RaftNodeException(RaftErrorCode.NotFound, $"no service has the namespace '{ns}'");
+        CheckProposalSize(request.Length);
         options ??= new RequestOptions();
         if (options.ClientId != 0 && options.Sequence == 0)
         {
@@ -229,6 +230,18 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
         catch (Exception ex) when (ex is RaftNodeException or OperationCanceledException)
         {
             NodeLog.HandOverFailed(_log, NodeId, ex.Message);
+        }
+    }
+
+    /// <summary>The largest proposal this node takes: it must fit one peer frame (see <see cref="RaftNodeOptions.MaxProposalBytes"/>).</summary>
+    public long MaxProposalBytes => _options.MaxProposalBytes;
+
+    private void CheckProposalSize(long bytes)
+    {
+        if (bytes > _options.MaxProposalBytes)
+        {
+            throw new RaftNodeException(RaftErrorCode.BadRequest,
+                $"the proposal is {bytes} bytes; this cluster takes at most {_options.MaxProposalBytes} (max-proposal-bytes, bounded by Akka.Remote's maximum-frame-size)");
         }
     }
 

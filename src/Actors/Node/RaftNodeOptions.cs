@@ -51,6 +51,15 @@ public sealed record RaftNodeOptions
     public ulong MaxSizePerMessage { get; init; } = 1024 * 1024;
     public int MaxInflightMessages { get; init; } = 256;
 
+    /// <summary>The largest proposal accepted (before and after the prepare hook); a larger one is refused with BadRequest, since one entry must fit one peer frame.</summary>
+    public long MaxProposalBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Bytes of snapshot payload per chunk frame (well below Akka.Remote's maximum-frame-size).</summary>
+    public int SnapshotChunkBytes { get; init; } = 64 * 1024;
+
+    /// <summary>How many snapshot chunks may be unacknowledged at once (flow control).</summary>
+    public int SnapshotChunksInFlight { get; init; } = 4;
+
     /// <summary>Leader refuses proposals (Overloaded) while this many payload bytes are uncommitted.</summary>
     public ulong MaxUncommittedBytes { get; init; } = 64 * 1024 * 1024;
 
@@ -107,6 +116,9 @@ public sealed record RaftNodeOptions
         if (RequestTimeout <= TimeSpan.Zero) throw new ArgumentException("RequestTimeout must be positive", nameof(RequestTimeout));
         if (Peers.ContainsKey(NodeId)) throw new ArgumentException($"Peers must not contain this node's own id {NodeId}", nameof(Peers));
         if (Peers.Keys.Any(id => id == 0)) throw new ArgumentException("Peers must not contain node id 0", nameof(Peers));
+        if (MaxProposalBytes < 1) throw new ArgumentException("MaxProposalBytes must be positive", nameof(MaxProposalBytes));
+        if (SnapshotChunkBytes < 1024) throw new ArgumentException("SnapshotChunkBytes must be at least 1 KiB", nameof(SnapshotChunkBytes));
+        if (SnapshotChunksInFlight < 1) throw new ArgumentException("SnapshotChunksInFlight must be at least 1", nameof(SnapshotChunksInFlight));
         if (KeepEntriesAfterSnapshot > 0 && SnapshotEvery == 0) throw new ArgumentException("SnapshotEvery must be positive", nameof(SnapshotEvery));
         ToRaftConfig(new Core.Storage.MemoryStorage(), 0).Validate();
     }

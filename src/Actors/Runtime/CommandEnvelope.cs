@@ -18,6 +18,9 @@ public sealed record CommandEnvelope(string Namespace, ulong Origin, ulong Reque
     /// <summary>Longest namespace accepted (in UTF-8 bytes).</summary>
     public const int MaxNamespaceBytes = 64;
 
+    /// <summary>What the envelope adds to a command at most: version, namespace, four varints.</summary>
+    public const int MaxOverheadBytes = 1 + 2 + MaxNamespaceBytes + 4 * 10;
+
     public byte[] Encode()
     {
         var buffer = new ArrayBufferWriter<byte>(Payload.Length + 32);

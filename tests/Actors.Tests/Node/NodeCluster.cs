@@ -56,7 +56,7 @@ internal sealed class NodeCluster : IAsyncDisposable
         return new RaftNodeOptions
         {
             NodeId = id, ListenAddress = Address(id), DataDirectory = DataDirectory(id),
-            ClusterId = ClusterId, Secret = Secret, TickInterval = TimeSpan.FromMilliseconds(20), Join = join,
+            ClusterId = ClusterId, Secret = Secret, TickInterval = TimeSpan.FromMilliseconds(50), Join = join,
             Peers = founders.Where(f => f != id).ToDictionary(f => f, Address),
             RequestTimeout = TimeSpan.FromSeconds(10),
         };

@@ -102,3 +102,57 @@ public sealed class NodeRequestTests
 
     private static string Text(byte[] bytes) => Encoding.UTF8.GetString(bytes);
 }
+
+/// <summary>A proposal must fit one peer frame: the largest accepted one replicates everywhere, a larger one is refused at once.</summary>
+[Collection(NodeClusterCollection.Name)]
+public sealed class ProposalSizeTests
+{
+    [Fact]
+    public async Task The_largest_accepted_proposal_replicates_to_every_node_and_one_byte_more_is_refused_and_changes_nothing()
+    {
+        await using var cluster = new NodeCluster { Customize = (_, o) => o with { MaxProposalBytes = 200_000 } };
+        await cluster.StartAsync(1, 2, 3);
+        var leader = await cluster.WaitForLeaderAsync();
+        var follower = cluster.Nodes.Keys.First(id => id != leader);
+        var prefix = System.Text.Encoding.UTF8.GetByteCount("set big ");
+        var largest = NodeCluster.Set("big", new string('x', 200_000 - prefix));
+        Assert.Equal(200_000, largest.Length);
+
+        await cluster.Nodes[follower].ProposeAsync("kv", largest);
+        await NodeCluster.WaitUntilAsync(() => cluster.Services.Values.All(s => s.Get("big")?.Length == 200_000 - prefix),
+            "every node applied the largest accepted proposal");
+
+        var tooLarge = NodeCluster.Set("too-big", new string('x', 200_001 - prefix));
+        var refused = await Assert.ThrowsAsync<RaftNodeException>(() => cluster.Nodes[leader].ProposeAsync("kv", tooLarge));
+        Assert.Equal(RaftErrorCode.BadRequest, refused.Code);
+        Assert.Contains("200000", refused.Message, StringComparison.Ordinal);
+        await cluster.Nodes[leader].ProposeAsync("kv", NodeCluster.Set("after", "1"));
+        await NodeCluster.WaitUntilAsync(() => cluster.Services.Values.All(s => s.Get("after") == "1"), "a later write went through");
+        Assert.All(cluster.Services.Values, s => Assert.Null(s.Get("too-big")));
+    }
+
+    [Fact]
+    public async Task In_a_user_system_with_akkas_default_frame_size_proposals_are_bounded_by_what_a_frame_carries()
+    {
+        var port = NodeCluster.FreePort();
+        var system = Akka.Actor.ActorSystem.Create("raft", Akka.Configuration.ConfigurationFactory.ParseString(
+            $"akka.actor.provider = remote\nakka.remote.dot-netty.tcp {{ hostname = \"127.0.0.1\", port = {port} }}"));
+        var folder = Path.Combine(Path.GetTempPath(), "raftactors-size-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var node = await RaftExtension.Get(system).StartNodeAsync(new RaftNodeOptions
+            {
+                NodeId = 1, DataDirectory = folder, ClusterId = "size", Secret = NodeCluster.Secret,
+            }, [new KeyValueTestService()]);
+            Assert.True(node.MaxProposalBytes < 128_000, $"max proposal {node.MaxProposalBytes} does not fit Akka's default 128000-byte frame");
+            await node.ProposeAsync("kv", NodeCluster.Set("fits", new string('x', (int)node.MaxProposalBytes - 16)));
+            var refused = await Assert.ThrowsAsync<RaftNodeException>(() => node.ProposeAsync("kv", new byte[node.MaxProposalBytes + 1]));
+            Assert.Equal(RaftErrorCode.BadRequest, refused.Code);
+        }
+        finally
+        {
+            await system.Terminate();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
