@@ -17,11 +17,12 @@ public sealed class PartitionScenarios
 
     /// <summary>
     /// A link whose transport heartbeats stop for a second is dropped (the default allows 124 s), and a black-holed
-    /// handshake gives up after two: the cut shows as a disassociation, the heal as a new association.
+    /// handshake gives up after two (the handshake timeout of the DotNetty transport is its connection timeout):
+    /// the cut shows as a disassociation, the heal as a new association.
     /// </summary>
     private const string FastFailureDetection = """
         akka.remote.transport-failure-detector { heartbeat-interval = 200ms, acceptable-heartbeat-pause = 1s }
-        akka.remote.handshake-timeout = 2s
+        akka.remote.dot-netty.tcp.connection-timeout = 2s
         """;
 
     [Fact]

@@ -46,6 +46,9 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     public Dictionary<ulong, RaftNode> Nodes { get; } = [];
     public Dictionary<ulong, LedgerService> Services { get; } = [];
 
+    /// <summary>The log lines of each node's latest start.</summary>
+    public Dictionary<ulong, CapturingLoggerFactory> Logs { get; } = [];
+
     /// <summary>The events each node raised, across restarts.</summary>
     public ConcurrentDictionary<ulong, ConcurrentQueue<RaftEvent>> Events { get; } = new();
 
@@ -87,11 +90,12 @@ internal sealed class ScenarioCluster : IAsyncDisposable
             ActorSystemConfig = _systemConfig.WithFallback(ScenarioSystems.Config(key)),
         };
         var service = new LedgerService();
+        var logs = new CapturingLoggerFactory();
         RaftNode node;
         ExtendedActorSystem? system;
         try
         {
-            node = await RaftNode.StartAsync(options, [service]);
+            node = await RaftNode.StartAsync(options, [service], logs);
         }
         finally
         {
@@ -108,6 +112,7 @@ internal sealed class ScenarioCluster : IAsyncDisposable
         {
             Nodes[id] = node;
             Services[id] = service;
+            Logs[id] = logs;
             _systems[id] = system;
         }
         await Network.AttachAsync(id, system);
