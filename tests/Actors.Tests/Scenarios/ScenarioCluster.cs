@@ -8,8 +8,8 @@ namespace RaftActors.Actors.Tests.Scenarios;
 
 /// <summary>
 /// Real nodes in this process, each in an ActorSystem of its own, talking over Akka.Remote on 127.0.0.1 through
-/// the transport adapters of <see cref="ScenarioNetwork"/>, each with its SQLite journal in a data folder of its
-/// own. Ports are picked up front, so a node crashed and started again keeps its address and finds its journal.
+/// the throttler transport adapter <see cref="ScenarioNetwork"/> cuts links with, each with its SQLite journal in
+/// a data folder of its own. Ports are picked up front, so a node crashed and started again keeps its address and finds its journal.
 /// Waits poll with deadlines; nothing sleeps for correctness.
 /// </summary>
 internal sealed class ScenarioCluster : IAsyncDisposable
@@ -19,8 +19,8 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     public static readonly TimeSpan ElectionTimeout = Tick * ElectionTicks;
 
     /// <summary>
-    /// The throttler on every link, and no flush at shutdown: a crash says no goodbye, and a link to a peer
-    /// that is gone would hold a terminating system for the default 2 s.
+    /// The throttler on every link, and next to no flush at shutdown: a crash says no goodbye, and a link to a
+    /// peer that is gone would hold a terminating system for the default 2 s.
     /// </summary>
     private const string BaseConfig = ScenarioNetwork.AdaptersConfig + "\nakka.remote.flush-wait-on-shutdown = 100ms";
 

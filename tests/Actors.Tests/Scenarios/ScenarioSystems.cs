@@ -7,7 +7,8 @@ namespace RaftActors.Actors.Tests.Scenarios;
 /// <summary>
 /// Hands a test the ActorSystem that <see cref="RaftNode.StartAsync"/> created for a node, so the test can
 /// throttle that system's links. An Akka extension loaded through <c>akka.extensions</c>: every system started
-/// with <see cref="Config(string)"/> registers itself under its key while it starts.
+/// with <see cref="Config(string)"/> registers itself under its key while it starts. (RaftNode does not expose
+/// its system on this branch; once it does, this can go.)
 /// </summary>
 internal sealed class ScenarioSystems : ExtensionIdProvider<ScenarioSystems.Registration>
 {
