@@ -22,6 +22,9 @@ internal sealed class LedgerService : IService
 
     public int Restores { get; private set; }
 
+    /// <summary>How many entries this instance applied one by one (not counting what a snapshot restored).</summary>
+    public int Applied { get; private set; }
+
     /// <summary>Set when an entry arrived at or below the index of one applied before: log order was broken.</summary>
     public string? OrderViolation { get; private set; }
 
@@ -47,6 +50,7 @@ internal sealed class LedgerService : IService
         {
             if (context.Index <= _lastIndex) OrderViolation ??= $"entry {context.Index} applied after entry {_lastIndex}";
             _lastIndex = context.Index;
+            Applied++;
             _applications[text] = _applications.GetValueOrDefault(text) + 1;
             _data.TryGetValue(parts[1], out var previous);
             if (parts[0] == "set")

@@ -1,13 +1,16 @@
+using System.Collections.Concurrent;
+using Akka.Actor;
+using Akka.Configuration;
 using RaftActors.Actors;
-using RaftActors.Persistence;
-using RaftActors.TestKit.Network;
+using RaftActors.Actors.Tests.Node;
 
 namespace RaftActors.Actors.Tests.Scenarios;
 
 /// <summary>
-/// Real nodes (actors, journals, services) on an <see cref="InProcessNetwork"/>, each with an in-memory
-/// journal whose store outlives the node, so a node crashed and started again finds its data. Waits poll
-/// with deadlines; nothing sleeps for correctness.
+/// Real nodes in this process, each in an ActorSystem of its own, talking over Akka.Remote on 127.0.0.1 through
+/// the throttler transport adapter <see cref="ScenarioNetwork"/> cuts links with, each with its SQLite journal in
+/// a data folder of its own. Ports are picked up front, so a node crashed and started again keeps its address and finds its journal.
+/// Waits poll with deadlines; nothing sleeps for correctness.
 /// </summary>
 internal sealed class ScenarioCluster : IAsyncDisposable
 {
@@ -15,65 +18,120 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     public const int ElectionTicks = 10;
     public static readonly TimeSpan ElectionTimeout = Tick * ElectionTicks;
 
+    /// <summary>
+    /// The throttler on every link, and next to no flush at shutdown: a crash says no goodbye, and a link to a
+    /// peer that is gone would hold a terminating system for the default 2 s.
+    /// </summary>
+    private const string BaseConfig = ScenarioNetwork.AdaptersConfig + "\nakka.remote.flush-wait-on-shutdown = 100ms";
+
     private readonly string _root = Path.Combine(Path.GetTempPath(), "raftactors-scenario-" + Guid.NewGuid().ToString("N"));
-    private readonly Dictionary<ulong, InMemoryJournalStore> _stores = [];
+    private readonly ConcurrentDictionary<ulong, int> _ports = new();
+    private readonly Dictionary<ulong, ExtendedActorSystem> _systems = [];
     private readonly ulong[] _founders;
     private readonly ulong _snapshotEvery;
     private readonly ulong _keepEntriesAfterSnapshot;
+    private readonly Config _systemConfig;
 
-    private ScenarioCluster(ulong[] founders, ulong snapshotEvery, ulong keepEntriesAfterSnapshot)
+    private ScenarioCluster(ulong[] founders, ulong snapshotEvery, ulong keepEntriesAfterSnapshot, string? systemConfig)
     {
         _founders = founders;
         _snapshotEvery = snapshotEvery;
         _keepEntriesAfterSnapshot = keepEntriesAfterSnapshot;
-        foreach (var id in founders) _stores[id] = new InMemoryJournalStore($"node-{id}");
+        _systemConfig = ConfigurationFactory.ParseString(systemConfig ?? "").WithFallback(ConfigurationFactory.ParseString(BaseConfig));
+        foreach (var id in founders) _ports[id] = NodeCluster.FreePort();
+        Network = new ScenarioNetwork(PortOf);
     }
 
-    public InProcessNetwork Network { get; } = new();
+    public ScenarioNetwork Network { get; }
     public Dictionary<ulong, RaftNode> Nodes { get; } = [];
     public Dictionary<ulong, LedgerService> Services { get; } = [];
 
+    /// <summary>The log lines of each node's latest start.</summary>
+    public Dictionary<ulong, CapturingLoggerFactory> Logs { get; } = [];
+
+    /// <summary>The events each node raised, across restarts.</summary>
+    public ConcurrentDictionary<ulong, ConcurrentQueue<RaftEvent>> Events { get; } = new();
+
     /// <param name="snapshotEvery">Small values make the nodes snapshot and compact their logs during a test.</param>
-    public static async Task<ScenarioCluster> StartAsync(int size, ulong snapshotEvery = 10_000, ulong keepEntriesAfterSnapshot = 10_000)
+    /// <param name="systemConfig">HOCON laid over every node's ActorSystem configuration.</param>
+    public static async Task<ScenarioCluster> StartAsync(int size, ulong snapshotEvery = 10_000, ulong keepEntriesAfterSnapshot = 10_000,
+        string? systemConfig = null)
     {
-        var cluster = new ScenarioCluster([.. Enumerable.Range(1, size).Select(i => (ulong)i)], snapshotEvery, keepEntriesAfterSnapshot);
-        await Task.WhenAll(cluster._founders.Select(cluster.StartNodeAsync));
+        var cluster = new ScenarioCluster([.. Enumerable.Range(1, size).Select(i => (ulong)i)], snapshotEvery, keepEntriesAfterSnapshot, systemConfig);
+        try
+        {
+            await Task.WhenAll(cluster._founders.Select(id => cluster.StartNodeAsync(id)));
+        }
+        catch
+        {
+            await cluster.DisposeAsync();
+            throw;
+        }
         return cluster;
     }
 
-    /// <summary>Starts node <paramref name="id"/>, or starts it again over the journal it had, with a fresh service.</summary>
-    public async Task<RaftNode> StartNodeAsync(ulong id)
+    /// <summary>Where peers reach node <paramref name="id"/> (picked on first use, kept across restarts).</summary>
+    public string Address(ulong id) => $"127.0.0.1:{PortOf(id)}";
+
+    /// <summary>
+    /// Starts node <paramref name="id"/>, or starts it again over the journal it had, with a fresh service. A node
+    /// that is not a founder starts with <paramref name="join"/> and waits to be added.
+    /// </summary>
+    public async Task<RaftNode> StartNodeAsync(ulong id, bool join = false)
     {
-        var store = _stores[id];
+        var key = $"{Path.GetFileName(_root)}-{id}-{Guid.NewGuid():N}";
         var options = new RaftNodeOptions
         {
-            NodeId = id, ListenAddress = InProcessNetwork.AddressOf(id), DataDirectory = DataDirectory(id),
+            NodeId = id, ListenAddress = Address(id), DataDirectory = DataDirectory(id), Join = join,
             ClusterId = "scenario", Secret = "scenario-secret-0123456789",
-            Peers = _founders.Where(f => f != id).ToDictionary(f => f, InProcessNetwork.AddressOf),
+            Peers = _founders.Where(f => f != id).ToDictionary(f => f, Address),
             TickInterval = Tick, ElectionTicks = ElectionTicks, RequestTimeout = TimeSpan.FromSeconds(10),
             SnapshotEvery = _snapshotEvery, KeepEntriesAfterSnapshot = _keepEntriesAfterSnapshot,
-            JournalFactory = _ => new InMemoryJournal(store),
+            ActorSystemConfig = _systemConfig.WithFallback(ScenarioSystems.Config(key)),
         };
         var service = new LedgerService();
-        var node = await Network.StartNodeAsync(options, [service]);
+        var logs = new CapturingLoggerFactory();
+        RaftNode node;
+        ExtendedActorSystem? system;
+        try
+        {
+            node = await RaftNode.StartAsync(options, [service], logs);
+        }
+        finally
+        {
+            system = ScenarioSystems.Take(key);
+        }
+        if (system is null)
+        {
+            await node.CrashAsync();
+            throw new InvalidOperationException($"node {id} started without registering its ActorSystem");
+        }
+        var events = Events.GetOrAdd(id, _ => new ConcurrentQueue<RaftEvent>());
+        node.EventRaised += (_, e) => events.Enqueue(e);
         lock (Nodes)
         {
             Nodes[id] = node;
             Services[id] = service;
+            Logs[id] = logs;
+            _systems[id] = system;
         }
+        await Network.AttachAsync(id, system);
         return node;
     }
 
+    /// <summary>Kills node <paramref name="id"/>: its ActorSystem terminates under it, with no hand-over and no goodbye.</summary>
     public async Task CrashAsync(ulong id)
     {
-        await InProcessNetwork.CrashAsync(Nodes[id]);
-        Nodes.Remove(id);
+        var (node, system) = Forget(id);
+        await system.Terminate();
+        await node.CrashAsync();
     }
 
+    /// <summary>Stops node <paramref name="id"/> gracefully (a leader hands over first).</summary>
     public async Task StopAsync(ulong id)
     {
-        await Nodes[id].StopAsync();
-        Nodes.Remove(id);
+        var (node, _) = Forget(id);
+        await node.StopAsync();
     }
 
     /// <summary>
@@ -82,7 +140,8 @@ internal sealed class ScenarioCluster : IAsyncDisposable
     /// </summary>
     public async Task<ulong> WaitForLeaderAsync(IReadOnlyCollection<ulong>? among = null, TimeSpan? timeout = null)
     {
-        var group = (among ?? Nodes.Keys).Select(id => Nodes[id]).ToArray();
+        RaftNode[] group;
+        lock (Nodes) group = [.. (among ?? Nodes.Keys).Select(id => Nodes[id])];
         ulong leader = 0;
         await WaitUntilAsync(() =>
         {
@@ -99,16 +158,26 @@ internal sealed class ScenarioCluster : IAsyncDisposable
         NodeStatus[] statuses = [];
         await WaitUntilAsync(async () =>
         {
-            statuses = await Task.WhenAll(Nodes.Values.Select(n => n.GetStatusAsync()));
+            RaftNode[] nodes;
+            LedgerService[] services;
+            lock (Nodes)
+            {
+                nodes = [.. Nodes.Values];
+                services = [.. Nodes.Keys.Select(id => Services[id])];
+            }
+            statuses = await Task.WhenAll(nodes.Select(n => n.GetStatusAsync()));
             return statuses.Select(s => (s.CommitIndex, s.AppliedIndex)).Distinct().Count() == 1
                 && statuses[0].CommitIndex == statuses[0].AppliedIndex
-                && Services.Where(s => Nodes.ContainsKey(s.Key)).Select(s => s.Value.Dump()).Distinct().Count() == 1;
+                && services.Select(s => s.Dump()).Distinct().Count() == 1;
         }, () => "convergence: " + string.Join(", ", statuses.Select(s => $"{s.NodeId}: commit {s.CommitIndex} applied {s.AppliedIndex}")), timeout);
     }
 
     public string DataDirectory(ulong id) => Path.Combine(_root, $"node-{id}");
 
-    public ulong AnyFollower(ulong leader) => Nodes.Keys.First(id => id != leader);
+    public ulong AnyFollower(ulong leader)
+    {
+        lock (Nodes) return Nodes.Keys.Order().First(id => id != leader);
+    }
 
     public static Task WaitUntilAsync(Func<bool> condition, Func<string> what, TimeSpan? timeout = null) =>
         WaitUntilAsync(() => Task.FromResult(condition()), what, timeout);
@@ -125,8 +194,10 @@ internal sealed class ScenarioCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in Nodes.Values) await InProcessNetwork.CrashAsync(node);
-        Nodes.Clear();
+        await Network.StopLossAsync();
+        ulong[] running;
+        lock (Nodes) running = [.. Nodes.Keys];
+        foreach (var id in running) await CrashAsync(id);
         try
         {
             Directory.Delete(_root, recursive: true);
@@ -134,6 +205,21 @@ internal sealed class ScenarioCluster : IAsyncDisposable
         catch (IOException)
         {
             // A leftover temporary folder is harmless.
+        }
+    }
+
+    private int PortOf(ulong id) => _ports.GetOrAdd(id, _ => NodeCluster.FreePort());
+
+    private (RaftNode Node, ExtendedActorSystem System) Forget(ulong id)
+    {
+        Network.Detach(id);
+        lock (Nodes)
+        {
+            var node = Nodes[id];
+            var system = _systems[id];
+            Nodes.Remove(id);
+            _systems.Remove(id);
+            return (node, system);
         }
     }
 }
