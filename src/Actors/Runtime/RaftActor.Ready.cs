@@ -32,6 +32,17 @@ internal sealed partial class RaftActor
                 Finish(rd);
                 continue;
             }
+            if (!rd.MustSync && rd.Entries.Count == 0 && rd.Snapshot is null)
+            {
+                // Only the commit index moved. Nothing a peer or a client was promised depends on it being on disk
+                // (a restarted node learns the commit index again), so it is written behind, with the next group
+                // commit, and the committed entries are applied without waiting for an fsync.
+#pragma warning disable AK1006 // Written behind; the loop goes on without waiting for it.
+                PersistAsync(ready, persisted => _storage.Apply(persisted));
+#pragma warning restore AK1006
+                Finish(rd);
+                continue;
+            }
             _writing = true;
             // At most one write per pass: _writing ends the loop until this handler resumes it.
 #pragma warning disable AK1006

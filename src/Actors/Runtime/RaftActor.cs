@@ -36,6 +36,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private RawNode _node = null!;
     private ulong _incarnation;
     private long _ticks;
+    private bool _flushQueued;
 
     public RaftActor(RaftActorSettings settings)
     {
@@ -54,6 +55,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         Recover<AddressesChanged>(changed => ReplaceAddresses(changed.Addresses));
         Recover<RecoveryCompleted>(_ => OnRecovered());
 
+        Command<FlushReady>(_ => OnFlushReady());
         Command<RaftTick>(_ => Run(OnTick));
         Command<PeerMessagesReceived>(received => Run(() => StepAll(received)));
         Command<SnapshotReceived>(snapshot => Run(() => OnSnapshotReceived(snapshot)));
@@ -82,10 +84,23 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Handles one message, then runs the Ready cycle: whatever the message changed goes out.</summary>
+    /// <summary>
+    /// Handles one message, then makes sure a Ready cycle follows. The cycle is not run at once: a
+    /// <see cref="FlushReady"/> marker goes to the back of the mailbox, so every message already queued is stepped
+    /// into the core first and they all leave in one Ready (one write, one frame per peer, one heartbeat round for
+    /// many reads). Akka delivers in order, so the marker costs one mailbox turn, not a timer.
+    /// </summary>
     private void Run(Action handle)
     {
         handle();
+        if (_flushQueued) return;
+        _flushQueued = true;
+        Self.Tell(FlushReady.Instance);
+    }
+
+    private void OnFlushReady()
+    {
+        _flushQueued = false;
         RunReadyCycles();
     }
 
@@ -247,6 +262,12 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
             _ => LogLevel.Error,
         };
     }
+}
+
+/// <summary>Run the Ready cycle now: everything queued before this marker has been stepped into the core.</summary>
+internal sealed record FlushReady
+{
+    public static readonly FlushReady Instance = new();
 }
 
 /// <summary>Campaign at once (a node that is the only voter need not wait for its election timeout).</summary>

@@ -158,7 +158,7 @@ public sealed class PartitionScenarios
         // A state is reported when it changes, never twice in a row.
         var reports = events.Select(e => e.Reachable).ToArray();
         Assert.False(reports[0]);
-        Assert.All(reports.Zip(reports.Skip(1)), pair => Assert.NotEqual(pair.First, pair.Second));
+        Assert.All(reports.Zip(reports.Skip(1)), pair => Assert.NotEqual(pair.Item1, pair.Item2));
         await cluster.WaitForConvergenceAsync();
         Assert.Equal("cut", cluster.Services[peer].Get("k9"));
     }
