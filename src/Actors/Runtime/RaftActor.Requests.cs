@@ -1,5 +1,4 @@
 using Akka.Actor;
-using System.Buffers.Binary;
 using RaftActors.Core;
 
 namespace RaftActors.Actors.Runtime;
@@ -33,8 +32,7 @@ internal sealed partial class RaftActor
 
     private void OnReadIndex(ReadIndexRequest read)
     {
-        var context = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(context, ++_readCounter);
+        var context = ReadContext.Encode(_id, _incarnation, ++_readCounter);
         var result = _node.ReadIndex(context);
         if (result != ProposeResult.Accepted)
         {
@@ -46,8 +44,7 @@ internal sealed partial class RaftActor
 
     private void CompleteRead(ReadState read)
     {
-        if (read.RequestContext.Length != 8) return;
-        var key = BinaryPrimitives.ReadUInt64LittleEndian(read.RequestContext);
+        if (!ReadContext.TryDecode(read.RequestContext, _id, _incarnation, out var key)) return;
         if (_reads.Remove(key, out var completion)) completion.TrySetResult(read.Index);
     }
 
