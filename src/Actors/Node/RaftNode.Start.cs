@@ -109,8 +109,7 @@ public sealed partial class RaftNode
     /// </summary>
     private static RaftNodeOptions LimitMessageSize(ActorSystem system, RaftNodeOptions options)
     {
-        var frameSize = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
-        var room = Math.Max(1024, frameSize - Configuration.RaftSettings.PeerFrameEnvelopeBytes);
+        var room = Math.Max(1024, FrameSize(system) - Configuration.RaftSettings.PeerFrameEnvelopeBytes);
         return options with
         {
             MaxSizePerMessage = Math.Min(options.MaxSizePerMessage, (ulong)room),
@@ -119,10 +118,14 @@ public sealed partial class RaftNode
         };
     }
 
+    /// <summary>Akka.Remote's frame limit in this system (Akka's default when it is not set).</summary>
+    private static long FrameSize(ActorSystem system) =>
+        system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
+
     private static NodeSettings CreateNodeSettings(ActorSystem system, RaftNodeOptions options)
     {
         var (journal, snapshots) = NodeJournal.Resolve(system, options);
-        var frameSize = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", null) ?? 128_000;
+        var frameSize = FrameSize(system);
         return new NodeSettings
         {
             System = system,
@@ -132,8 +135,8 @@ public sealed partial class RaftNode
             AdvertisedAddress = options.AdvertisedAddress ?? PeerPaths.LocalHostPort(system),
             DataDirectory = Path.GetFullPath(options.DataDirectory),
             Authenticator = new PeerAuthenticator(options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), options.NodeId),
-            // Room for the envelope (ids, sequence, MAC) and Akka.Remote's own framing.
-            MaxFrameBodyBytes = (int)Math.Min(int.MaxValue, frameSize - 4096),
+            // Room for the envelope (ids, sequence, MAC) and Akka.Remote's own framing: the same margin the limits keep.
+            MaxFrameBodyBytes = (int)Math.Min(int.MaxValue, frameSize - Configuration.RaftSettings.PeerFrameEnvelopeBytes),
             SnapshotChunkBytes = options.SnapshotChunkBytes,
             SnapshotChunksInFlight = options.SnapshotChunksInFlight,
         };

@@ -82,8 +82,12 @@ internal sealed partial class RaftActor
     private void Send(IReadOnlyList<RaftMessage> messages)
     {
         if (messages.Count == 0) return;
-        if (messages.Any(IsSnapshotTheTargetWouldRefuse)) messages = messages.Where(m => !IsSnapshotTheTargetWouldRefuse(m)).ToArray();
-        if (messages.Count == 0) return;
+        // One pass: the check reports a refused snapshot (a side effect), so it must run once per message.
+        if (messages.Any(m => m.Type == MessageType.Snapshot))
+        {
+            messages = messages.Where(m => !IsSnapshotTheTargetWouldRefuse(m)).ToArray();
+            if (messages.Count == 0) return;
+        }
         if (messages.Count == 1)
         {
             SendTo(messages[0].To, messages);
