@@ -21,7 +21,7 @@ internal sealed class PeerInbox : ReceiveActor
 {
     private readonly PeerInboxSettings _settings;
     private readonly SnapshotReceiver _snapshots;
-    private readonly Dictionary<ulong, string> _senders = [];
+    private readonly Dictionary<ulong, Address> _senders = [];
     private long _dropped;
 
     public PeerInbox(PeerInboxSettings settings)
@@ -87,10 +87,10 @@ internal sealed class PeerInbox : ReceiveActor
     {
         var address = Sender.Path.Address;
         if (!address.HasGlobalScope) return;
-        var text = address.ToString();
-        if (_senders.TryGetValue(from, out var known) && known == text) return;
-        _senders[from] = text;
-        _settings.RaftActor.Tell(new PeerAddressLearned(from, text));
+        // Compared as an Address: no string is built for every frame, only when a sender moves.
+        if (_senders.TryGetValue(from, out var known) && known.Equals(address)) return;
+        _senders[from] = address;
+        _settings.RaftActor.Tell(new PeerAddressLearned(from, address.ToString()));
     }
 
     private void Drop(string reason)
