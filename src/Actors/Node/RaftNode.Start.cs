@@ -63,7 +63,7 @@ public sealed partial class RaftNode
 
         var registry = new RequestRegistry();
         var state = new NodeState();
-        var events = new EventDispatcher(log);
+        var events = new EventDispatcher(log) { Handlers = options.Events };
         state.Events = events.Post;
         var serviceState = new ServiceActorState();
         RaftNode? raftNode = null;

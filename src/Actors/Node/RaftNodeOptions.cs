@@ -105,6 +105,13 @@ public sealed record RaftNodeOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>
+    /// Handlers of <see cref="RaftNode.EventRaised"/> attached before the node's actors start. A handler added to
+    /// the event after <see cref="RaftNode.StartAsync"/> returns misses what happened during the start, such as
+    /// a standalone node electing itself. Events raised before it returns are passed a null sender.
+    /// </summary>
+    public EventHandler<RaftEvent>? Events { get; init; }
+
     /// <summary>Checks every value and says what to fix; <see cref="RaftNode.StartAsync"/> calls it.</summary>
     public void Validate()
     {

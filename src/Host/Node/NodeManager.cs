@@ -129,12 +129,13 @@ internal sealed partial class NodeManager(
             ListenAddress = PeerAddress,
             AdvertisedAddress = PeerAddress,
             ActorSystemConfig = config,
+            // Attached before the start: a standalone node elects itself while StartAsync runs.
+            Events = OnRaftEvent,
         };
         var kv = new KeyValueService(clock);
         var members = new MembershipService();
         var raft = await RaftNode.StartAsync(raftOptions, [kv, members], loggerFactory, cancellationToken).ConfigureAwait(false);
         members.HighestMemberId = async ct => (await raft.GetStatusAsync(ct).ConfigureAwait(false)).Members.Select(m => m.NodeId).DefaultIfEmpty(nodeId).Max();
-        raft.EventRaised += OnRaftEvent;
         await raft.WhenRecovered.WaitAsync(cancellationToken).ConfigureAwait(false);
         var context = new NodeContext(raft, kv, members);
         _ = WatchAsync(context);
