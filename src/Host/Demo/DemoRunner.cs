@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -17,10 +16,9 @@ internal static class DemoRunner
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string dataDirectory, int count)
     {
-        var dataDir = Path.GetFullPath(ArgValue(args, "--data-dir") ?? Path.Combine("data", "demo"));
-        var count = int.Parse(ArgValue(args, "--nodes") ?? "3", CultureInfo.InvariantCulture);
+        var dataDir = Path.GetFullPath(dataDirectory);
         if (count is < 1 or > 7)
         {
             await Console.Error.WriteLineAsync("--nodes must be between 1 and 7").ConfigureAwait(false);
@@ -162,11 +160,5 @@ internal static class DemoRunner
         {
             foreach (var listener in listeners) listener.Stop();
         }
-    }
-
-    private static string? ArgValue(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

@@ -14,10 +14,13 @@ internal sealed class HostProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private HostProcess(string name, IReadOnlyList<string> args)
+    private readonly string? _workingDirectory;
+
+    private HostProcess(string name, IReadOnlyList<string> args, string? workingDirectory)
     {
         Name = name;
         Args = args;
+        _workingDirectory = workingDirectory;
     }
 
     public string Name { get; }
@@ -34,9 +37,9 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static HostProcess Start(string name, IEnumerable<string> args, string? secret = null)
+    public static HostProcess Start(string name, IEnumerable<string> args, string? secret = null, string? workingDirectory = null)
     {
-        var host = new HostProcess(name, [.. args]);
+        var host = new HostProcess(name, [.. args], workingDirectory);
         host.Launch(secret);
         return host;
     }
@@ -53,6 +56,7 @@ internal sealed class HostProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (_workingDirectory is not null) start.WorkingDirectory = _workingDirectory;
         start.ArgumentList.Add(HostBinary.Dll);
         foreach (var arg in Args) start.ArgumentList.Add(arg);
         if (secret is not null) start.Environment["RAFTACTORS_Node__Secret"] = secret;
