@@ -17,14 +17,20 @@ internal static class HostSwitches
     [
         Node("--http-port", nameof(NodeHostOptions.HttpPort), "port", "Port of the HTTP client API (0 picks a free one).", Text(Defaults.HttpPort)),
         Node("--http-bind", nameof(NodeHostOptions.HttpBind), "ip", "Interface the HTTP API listens on.", Defaults.HttpBind),
+        Node("--admin-token", nameof(NodeHostOptions.AdminToken), "token",
+            "Bearer token required by addNode, deleteNode, transferLeader and leave (better: RAFTACTORS_Node__AdminToken).", "none: open"),
+        Node("--client-token", nameof(NodeHostOptions.ClientToken), "token",
+            "Bearer token required by set and get (better: RAFTACTORS_Node__ClientToken).", "none: open"),
+        Flag("--allow-unauthenticated", nameof(NodeHostOptions.AllowUnauthenticated),
+            "Let --http-bind name a non-loopback address without both tokens."),
         Node("--http-url", nameof(NodeHostOptions.HttpUrl), "url", "URL other hosts use to reach this node's HTTP API.", "http://{host ip}:{http port}"),
         Node("--node-id", nameof(NodeHostOptions.NodeId), "id", "This node's id when it founds a cluster or runs standalone.", Text(Defaults.NodeId)),
         Node("--host", nameof(NodeHostOptions.Host), "ip:port", "Peer (Raft) address of this node: ip:port or http://ip:port.", Defaults.Host),
         Flag("--cluster", nameof(NodeHostOptions.Cluster), "Found a cluster of --peers (ids --keys) instead of starting standalone."),
-        Node("--peers", nameof(NodeHostOptions.Peers), "list", "Comma-separated peer addresses of the founding members.", null),
-        Node("--keys", nameof(NodeHostOptions.Keys), "list", "Comma-separated node ids of --peers, in the same order.", null),
+        Node("--peers", nameof(NodeHostOptions.Peers), "list", "Comma-separated peer addresses of the founding members.", "none"),
+        Node("--keys", nameof(NodeHostOptions.Keys), "list", "Comma-separated node ids of --peers, in the same order.", "none"),
         Flag("--join", nameof(NodeHostOptions.Join), "Join the cluster that --target belongs to."),
-        Node("--target", nameof(NodeHostOptions.Target), "url", "HTTP URL of a member of the cluster to join.", null),
+        Node("--target", nameof(NodeHostOptions.Target), "url", "HTTP URL of a member of the cluster to join.", "none"),
         Flag("--discard-data", nameof(NodeHostOptions.DiscardData), "Let a join wipe data this node holds from another cluster or from standalone mode."),
         Node("--data-dir", nameof(NodeHostOptions.DataDir), "dir", "Folder of the node's journal and state.", Defaults.DataDir),
         Node("--cluster-id", nameof(NodeHostOptions.ClusterId), "name", "Name of the cluster; members must agree.", Defaults.ClusterId),
@@ -34,7 +40,7 @@ internal static class HostSwitches
         Node("--snapshot-every", nameof(NodeHostOptions.SnapshotEvery), "entries", "Entries applied between snapshots.", Text(Defaults.SnapshotEvery)),
         Flag("--exit-on-stdin-close", nameof(NodeHostOptions.ExitOnStdinClose), "Stop gracefully when standard input closes."),
         Node("--log-format", nameof(NodeHostOptions.LogFormat), "format", $"Console log format: {string.Join(", ", NodeHostOptionsValidator.LogFormats)}.", "simple"),
-        new("--config", "ConfigFile", "file", "A JSON file, or a HOCON file (.conf, .hocon), read under the environment and the switches.", null),
+        new("--config", "ConfigFile", "file", "A JSON file, or a HOCON file (.conf, .hocon), read under the environment and the switches.", "none"),
     ];
 
     /// <summary>Switch name → configuration key, for the configuration's command-line provider.</summary>

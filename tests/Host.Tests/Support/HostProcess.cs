@@ -15,12 +15,14 @@ internal sealed class HostProcess : IAsyncDisposable
     private Process? _process;
 
     private readonly string? _workingDirectory;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
 
-    private HostProcess(string name, IReadOnlyList<string> args, string? workingDirectory)
+    private HostProcess(string name, IReadOnlyList<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment)
     {
         Name = name;
         Args = args;
         _workingDirectory = workingDirectory;
+        _environment = environment;
     }
 
     public string Name { get; }
@@ -37,9 +39,10 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static HostProcess Start(string name, IEnumerable<string> args, string? secret = null, string? workingDirectory = null)
+    public static HostProcess Start(string name, IEnumerable<string> args, string? secret = null, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var host = new HostProcess(name, [.. args], workingDirectory);
+        var host = new HostProcess(name, [.. args], workingDirectory, environment);
         host.Launch(secret);
         return host;
     }
@@ -61,6 +64,7 @@ internal sealed class HostProcess : IAsyncDisposable
         foreach (var arg in Args) start.ArgumentList.Add(arg);
         if (secret is not null) start.Environment["RAFTACTORS_Node__Secret"] = secret;
         start.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (key, value) in _environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
