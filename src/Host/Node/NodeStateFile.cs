@@ -35,19 +35,14 @@ internal sealed record NodeStateFile(
         }
     }
 
-    /// <summary>Written to a temporary file and renamed, so a crash leaves the old or the new file, never half of one.</summary>
+    /// <summary>
+    /// Written to a temporary file created with mode 600 (it may hold the secret), fsynced and renamed, and the
+    /// folder fsynced: a crash leaves the old or the new file, never half of one, and others never read it.
+    /// </summary>
     public void Save(string dataDir)
     {
         Directory.CreateDirectory(dataDir);
-        var path = PathIn(dataDir);
-        var temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            JsonSerializer.Serialize(stream, this, HostJson.Default.NodeStateFile);
-            stream.Flush(flushToDisk: true);
-        }
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        File.Move(temporary, path, overwrite: true);
+        DurableFiles.Write(PathIn(dataDir), stream => JsonSerializer.Serialize(stream, this, HostJson.Default.NodeStateFile));
     }
 
     /// <summary>True when the folder holds a node's state or journal.</summary>
