@@ -138,6 +138,14 @@ public sealed class CommandLineTests : IDisposable
     }
 
     [Fact]
+    public void A_switch_given_twice_takes_its_last_value_but_one_switch_takes_one_value()
+    {
+        Assert.Equal(["--http-port", "2"], HostCommandLine.ConfigurationArgs(["--http-port", "1", "--http-port", "2"]));
+        Assert.Contains("'2'", Assert.Single(Assert.Throws<OptionsValidationException>(() => HostCommandLine.ConfigurationArgs(["--http-port", "1", "2"])).Failures),
+            StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void The_closest_option_is_the_one_fewest_edits_away() =>
         Assert.Equal("--admin-token", HostCommandLine.Closest("--admin-tokn", ["--admin-token", "--client-token", "--data-dir"]));
 }

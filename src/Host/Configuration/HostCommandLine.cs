@@ -44,7 +44,17 @@ internal sealed class HostCommandLine
             Option option = s.IsFlag
                 // The help leaves out a flag's default (false): it is written out so that every option shows one.
                 ? new Option<bool>(s.Name) { Description = $"{s.Description} [default: {s.Default}]" }
-                : new Option<string>(s.Name) { Description = s.Description, HelpName = s.HelpName, DefaultValueFactory = s.Default is null ? null : _ => s.Default };
+                : new Option<string>(s.Name)
+                {
+                    Description = s.Description,
+                    HelpName = s.HelpName,
+                    DefaultValueFactory = s.Default is null ? null : _ => s.Default,
+                    // A switch given twice takes its last value, as the configuration's command line always did
+                    // (scripts append overrides); still one value per switch: "--http-port 1 2" is an error.
+                    Arity = ArgumentArity.OneOrMore,
+                    AllowMultipleArgumentsPerToken = false,
+                    CustomParser = result => result.Tokens[^1].Value,
+                };
             _switches.Add((s, option));
             _root.Options.Add(option);
         }

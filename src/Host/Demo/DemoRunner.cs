@@ -106,9 +106,9 @@ internal static class DemoRunner
                 using var reply = await http.GetAsync(new Uri($"{node.HttpUrl}/health"), cancellationToken).ConfigureAwait(false);
                 if (reply.StatusCode == HttpStatusCode.OK) return;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                // Not listening yet.
+                // Not listening yet, or too busy starting to answer within the client's timeout.
             }
             if (++dots % 10 == 0) Console.WriteLine($"  node {node.Id}: still starting...");
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
@@ -128,7 +128,7 @@ internal static class DemoRunner
                     .ConfigureAwait(false);
                 if (status?.Data is { Leader: > 0 } data) return data.Leader;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 // Restarting or busy: ask again.
             }
