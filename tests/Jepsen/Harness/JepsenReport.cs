@@ -35,7 +35,7 @@ internal sealed record JepsenReport(
         return string.Create(CultureInfo.InvariantCulture,
             $"jepsen: seed={Options.Seed}, nodes={Options.Nodes}, fault phase {Options.FaultPhase.TotalSeconds:F0} s, ops={History.Count} (ok {ok}, failed {failed}, unknown {unknown}), "
             + $"faults: {(faults.Length == 0 ? "none" : faults)}{(PartitionsSkipped is null ? "" : $" (partitions skipped: {PartitionsSkipped})")}, "
-            + $"lost acknowledged writes={LostWrites.Count}, fault-free failures={FaultFreeFailures}, writes accepted again after a heal: {recovery}, "
+            + $"lost acknowledged writes={LostWrites.Count}, fault-free failures={FaultFreeFailures}, writes accepted again on every node after a heal: {recovery}, "
             + $"history {check} ({Check.Keys.Count} keys, {CheckTime.TotalSeconds:F1} s), verdict={(Passed ? "PASS" : "FAIL")}");
     }
 

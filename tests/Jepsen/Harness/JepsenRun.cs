@@ -15,7 +15,7 @@ internal sealed class JepsenRun(JepsenOptions options, Action<string> log)
     public async Task<JepsenReport> RunAsync(CancellationToken cancel)
     {
         var noPartitions = LoopbackFirewall.Unavailable();
-        log($"jepsen: seed {options.Seed}, {options.Nodes} nodes, {options.Workers} workers, {options.Keys} keys, faults for {options.FaultPhase.TotalSeconds:F0} s"
+        log($"jepsen run: seed {options.Seed}, {options.Nodes} nodes, {options.Workers} workers, {options.Keys} keys, faults for {options.FaultPhase.TotalSeconds:F0} s"
             + (noPartitions is null ? ", partitions on" : $", partitions skipped: {noPartitions}"));
         using var cluster = new JepsenCluster(options.Nodes, partitions: noPartitions is null);
         var recorder = new HistoryRecorder();

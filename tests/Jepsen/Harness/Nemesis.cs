@@ -85,34 +85,69 @@ internal sealed class Nemesis(JepsenCluster cluster, HistoryRecorder recorder, R
                 {
                     for (var b = a + 1; b < others.Count; b++) cluster.Firewall!.Cut(others[a], others[b]);
                 }
-                targets = $"bridge {Name(victim)}";
+                targets = $"{Name(victim)} between the rest";
                 heal = cluster.Firewall!.HealAll;
                 break;
         }
         log($"nemesis: {Describe(kind)} {targets} (leader was {Name(leader)}) for {hold.TotalSeconds:F1} s");
-        await Task.Delay(hold, cancel).ConfigureAwait(false);
+        var started = recorder.Now;
+        if (kind == FaultKind.IsolateLeader) await ExpectNewLeaderAsync(victim, cancel).ConfigureAwait(false);
+        if (Since(started) < hold) await Task.Delay(hold - Since(started), cancel).ConfigureAwait(false);
         heal();
         var recovery = await ProbeAsync(cancel).ConfigureAwait(false);
-        log($"nemesis: healed; writes accepted again after {recovery.TotalSeconds:F1} s");
+        log($"nemesis: healed; every node accepted a write again after {recovery.TotalSeconds:F1} s");
         Faults.Add(new FaultRecord(kind, targets, hold, recovery));
     }
 
-    /// <summary>Writes through random running nodes until one is acknowledged; the time from the heal is the recovery.</summary>
+    /// <summary>
+    /// Writes through every node in turn until each has acknowledged one: the time from the heal until the last
+    /// node accepts a write is the recovery (a minority fault leaves the rest serving, so "some node accepts" would
+    /// say nothing; this includes the healed node's restart, catch-up and reconnection).
+    /// </summary>
     private async Task<TimeSpan> ProbeAsync(CancellationToken cancel)
     {
         var healed = recorder.Now;
-        while (true)
+        for (var node = 0; node < cluster.Size; node++)
         {
-            cancel.ThrowIfCancellationRequested();
-            var node = random.Next(cluster.Size);
-            var value = string.Create(CultureInfo.InvariantCulture, $"probe-{Interlocked.Increment(ref _probes)}");
-            var op = await recorder.WriteAsync(-1, node, cluster.Control(node), ProbeKey, value).ConfigureAwait(false);
-            var elapsed = TimeSpan.FromTicks((recorder.Now - healed) * 10);
-            if (op.Outcome == Outcome.Ok) return elapsed;
-            if (elapsed > RecoveryBound) throw new TimeoutException($"no write was accepted within {RecoveryBound.TotalSeconds:F0} s of healing\n{cluster.Dump()}");
-            await Task.Delay(50, cancel).ConfigureAwait(false);
+            while (true)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var value = string.Create(CultureInfo.InvariantCulture, $"probe-{Interlocked.Increment(ref _probes)}");
+                var op = await recorder.WriteAsync(-1, node, cluster.Control(node), ProbeKey, value).ConfigureAwait(false);
+                if (op.Outcome == Outcome.Ok) break;
+                if (Since(healed) > RecoveryBound)
+                {
+                    throw new TimeoutException($"node {node + 1} accepted no write within {RecoveryBound.TotalSeconds:F0} s of healing\n{cluster.Dump()}");
+                }
+                await Task.Delay(50, cancel).ConfigureAwait(false);
+            }
+        }
+        return Since(healed);
+    }
+
+    /// <summary>
+    /// Proof that a partition took effect: the side without the cut-off leader elects another one. A cut that
+    /// changed nothing would make every partition run pass vacuously.
+    /// </summary>
+    private async Task ExpectNewLeaderAsync(int isolated, CancellationToken cancel)
+    {
+        var others = Enumerable.Range(0, cluster.Size).Where(i => i != isolated).ToList();
+        try
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                var seen = new HashSet<ulong>();
+                foreach (var i in others) seen.Add((await cluster.Control(i).StatusAsync(cancel).ConfigureAwait(false))?.Leader ?? 0);
+                return seen.Count == 1 && seen.Single() is var leader && leader != 0 && leader != (ulong)isolated + 1;
+            }, Settle, $"the nodes cut off from n{isolated + 1} to elect another leader", cancel).ConfigureAwait(false);
+        }
+        catch (TimeoutException ex)
+        {
+            throw new InvalidOperationException($"the partition had no effect: {ex.Message}\n{cluster.Firewall?.Rules()}", ex);
         }
     }
+
+    private TimeSpan Since(long micros) => TimeSpan.FromTicks((recorder.Now - micros) * 10);
 
     public static string Describe(FaultKind kind) => kind switch
     {
