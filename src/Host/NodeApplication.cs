@@ -54,6 +54,7 @@ internal static class NodeApplication
         });
 
         var app = builder.Build();
+        app.UseApiErrors();
         app.MapClientApi();
         return app;
     }
