@@ -33,7 +33,10 @@ internal static partial class ClientApi
             ? TypedResults.Json(new HealthView("ok", context.Raft.NodeId, manager.HttpUrl), HostJson.Default.HealthView)
             : TypedResults.Json(new HealthView("starting", 0, manager.HttpUrl), HostJson.Default.HealthView, statusCode: 503);
 
-    /// <summary>Proposes a key-value write; the reply is the applied record (after commit, on this node's copy of the leader's answer).</summary>
+    /// <summary>
+    /// Proposes a key-value write; the reply is the applied record (after commit, on this node's copy of the leader's
+    /// answer). A command larger than the node's largest proposal is a 413 (<see cref="ProposalSize"/>).
+    /// </summary>
     public static Task<IResult> Set(HttpContext http, NodeManager manager, HostMetrics metrics) =>
         ApiResults.Run(http, async () =>
         {
@@ -47,6 +50,7 @@ internal static partial class ClientApi
                 throw new ApiException(400, ApiCodes.BadProposal, "'key' and 'value' must be valid Unicode text (a \\u escape left a lone surrogate)");
             }
             var raft = Running(manager).Raft;
+            ProposalSize.Check(body.Key, body.Value, raft.MaxProposalBytes);
             var request = JsonSerializer.SerializeToUtf8Bytes(new KvRequest { Op = "set", Key = body.Key, Value = body.Value }, HostJson.Default.KvRequest);
             var started = HostMetrics.StartProposal();
             try
