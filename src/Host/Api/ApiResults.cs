@@ -55,6 +55,23 @@ internal static class ApiResults
         return new ApiException(status, code, ex.Message, Outcomes.Of(ex.Code));
     }
 
+    /// <summary>
+    /// The second step of a two-step request (addNode and deleteNode first record the change in the replicated
+    /// registry): a failure of it cannot say "not applied", since the first step was.
+    /// </summary>
+    public static async Task<T> AfterAnAppliedStep<T>(Func<Task<T>> step, string failureCode)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (RaftNodeException ex)
+        {
+            var error = FromNode(ex, failureCode);
+            throw new ApiException(error.Status, error.Code, $"{error.Message} (the registry had already recorded the change)", Outcomes.Unknown);
+        }
+    }
+
     private static JsonHttpResult<Envelope<ErrorData>> Logged(HttpContext http, ApiException error)
     {
         var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("RaftActors.Host.Api");

@@ -31,7 +31,8 @@ internal static partial class ClientApi
             var reserved = await NodeManager.ProposeMembersAsync(raft, new MembersCommand { Op = "reserve", Id = id, Peer = host, Http = body.Http }, http.RequestAborted)
                 .ConfigureAwait(false);
             if (!reserved.Ok) throw new ApiException(409, ApiCodes.IdAddressMismatch, reserved.Error ?? $"node id {id} cannot be used");
-            var config = await raft.AddLearnerAsync(id, host, http.RequestAborted).ConfigureAwait(false);
+            var config = await ApiResults.AfterAnAppliedStep(() => raft.AddLearnerAsync(id, host, http.RequestAborted), ApiCodes.MembershipChangeFailed)
+                .ConfigureAwait(false);
             return new MemberChangeView(id, config.Voters, config.Learners);
         }, ApiCodes.MembershipChangeFailed);
 
@@ -51,7 +52,8 @@ internal static partial class ClientApi
             }
             if (!status.Members.Any(m => m.IsVoter && m.NodeId != id)) throw new ApiException(409, ApiCodes.InvalidForMode, "the last voter cannot be removed");
             await NodeManager.ProposeMembersAsync(raft, new MembersCommand { Op = "remove", Id = id }, http.RequestAborted).ConfigureAwait(false);
-            var config = await raft.RemoveAsync(id, http.RequestAborted).ConfigureAwait(false);
+            var config = await ApiResults.AfterAnAppliedStep(() => raft.RemoveAsync(id, http.RequestAborted), ApiCodes.MembershipChangeFailed)
+                .ConfigureAwait(false);
             return new MemberChangeView(id, config.Voters, config.Learners);
         }, ApiCodes.MembershipChangeFailed);
 
