@@ -35,11 +35,12 @@ internal static partial class ClientApi
 
     /// <summary>
     /// Proposes a key-value write; the reply is the applied record (after commit, on this node's copy of the leader's
-    /// answer). A command larger than the node's largest proposal is a 413 (<see cref="ProposalSize"/>).
+    /// answer). With <c>Raft-Client-Id</c> and <c>Raft-Sequence</c> (<see cref="ClientSession"/>) a retry is applied once.
     /// </summary>
     public static Task<IResult> Set(HttpContext http, NodeManager manager, HostMetrics metrics) =>
         ApiResults.Run(http, async () =>
         {
+            var session = ClientSession.Read(http.Request);
             var body = await BodyReader.ReadAsync(http.Request, RequestJson.Default.SetBody,
                 form => new SetBody(form.Text("key"), form.Text("value")), http.RequestAborted).ConfigureAwait(false);
             if (string.IsNullOrEmpty(body.Key)) throw new ApiException(400, ApiCodes.BadProposal, "'key' is required: send {\"key\": \"...\", \"value\": \"...\"}");
@@ -55,7 +56,7 @@ internal static partial class ClientApi
             var started = HostMetrics.StartProposal();
             try
             {
-                var reply = await raft.ProposeAsync(KeyValueService.Name, request, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+                var reply = await raft.ProposeAsync(KeyValueService.Name, request, session, http.RequestAborted).ConfigureAwait(false);
                 metrics.EndProposal(started, "ok");
                 return JsonSerializer.Deserialize(reply, HostJson.Default.KvRecord)
                     ?? throw new ApiException(500, ApiCodes.ProposalFailed, "the service returned no record", Outcomes.Unknown);
