@@ -48,7 +48,7 @@ public sealed class HttpFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         output.WriteLine($"http fuzz seed {seed} (replay with RAFTACTORS_HTTP_FUZZ_SEED={seed})");
         var api = _host.Api;
         var input = new HttpFuzzInput(new Random(seed), JoinBody());
-        var model = new Dictionary<string, string>(StringComparer.Ordinal);
+        var model = new Dictionary<string, (string Value, ulong Index)>(StringComparer.Ordinal);
         var byKind = HttpFuzzInput.Kinds.ToDictionary(k => k, _ => 0);
         var byClass = new SortedDictionary<string, int>(StringComparer.Ordinal);
         var failures = new List<string>();
@@ -101,7 +101,8 @@ public sealed class HttpFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         foreach (var key in HttpFuzzInput.Keys.Concat(model.Keys).Distinct())
         {
             var value = await api.ValueAsync(key, "stale");
-            if (value != model.GetValueOrDefault(key)) failures.Add($"key '{key}' holds '{value}', the accepted writes gave '{model.GetValueOrDefault(key)}'");
+            var expected = model.TryGetValue(key, out var written) ? written.Value : null;
+            if (value != expected) failures.Add($"key '{key}' holds '{value}', the accepted writes gave '{expected}'");
         }
         var final = await api.SetAsync("fz-final", "still-serving");
         if (!final.Ok || await api.ValueAsync("fz-final") != "still-serving") failures.Add($"the node did not take a valid write afterwards: {final}");
@@ -113,13 +114,17 @@ public sealed class HttpFuzzTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(failures.Count == 0, $"seed {seed}: {failures.Count} failures, first: {string.Join("\n", failures.Take(10))}");
     }
 
-    /// <summary>A write the node took: remember a set's value; undo an addNode at once, so the node stays standalone.</summary>
-    private static async Task AcceptedAsync(ApiClient api, FuzzRequest request, ApiReply reply, Dictionary<string, string> model)
+    /// <summary>
+    /// A write the node took: remember a set's value, unless the answer is an older one (a session retry answered
+    /// with its first answer); undo an addNode at once, so the node stays standalone.
+    /// </summary>
+    private static async Task AcceptedAsync(ApiClient api, FuzzRequest request, ApiReply reply, Dictionary<string, (string Value, ulong Index)> model)
     {
         if (reply.Data is not { ValueKind: JsonValueKind.Object } data) return;
         if (request.Path.StartsWith("/raft/api/set", StringComparison.Ordinal) && data.TryGetProperty("key", out var key))
         {
-            model[key.GetString()!] = data.GetProperty("value").GetString()!;
+            var index = data.GetProperty("index").GetUInt64();
+            if (!model.TryGetValue(key.GetString()!, out var known) || known.Index < index) model[key.GetString()!] = (data.GetProperty("value").GetString()!, index);
         }
         else if (request.Path.StartsWith("/raft/api/addNode", StringComparison.Ordinal) && data.TryGetProperty("id", out var id))
         {
