@@ -72,7 +72,7 @@ public sealed class HttpFuzzTests(ITestOutputHelper output) : IAsyncLifetime
                 continue;
             }
             var status = (int)reply.Status;
-            history.Add($"#{i} {request.Method} {request.Path} {status} {reply.Raw[..Math.Min(reply.Raw.Length, 200)]}");
+            history.Add($"#{i} {request.Method} {request.Path} {status} {reply.Raw[..Math.Min(reply.Raw.Length, 200)]} || {request}");
             var statusClass = $"{status / 100}xx";
             byClass[statusClass] = byClass.GetValueOrDefault(statusClass) + 1;
             if (request.IsMalformedHttp && status == 400 && reply.Raw.Length == 0)
@@ -121,12 +121,13 @@ public sealed class HttpFuzzTests(ITestOutputHelper output) : IAsyncLifetime
     private static async Task AcceptedAsync(ApiClient api, FuzzRequest request, ApiReply reply, Dictionary<string, (string Value, ulong Index)> model)
     {
         if (reply.Data is not { ValueKind: JsonValueKind.Object } data) return;
-        if (request.Path.StartsWith("/raft/api/set", StringComparison.Ordinal) && data.TryGetProperty("key", out var key))
+        var endpoint = request.Endpoint;
+        if (endpoint == "/raft/api/set" && data.TryGetProperty("key", out var key))
         {
             var index = data.GetProperty("index").GetUInt64();
             if (!model.TryGetValue(key.GetString()!, out var known) || known.Index < index) model[key.GetString()!] = (data.GetProperty("value").GetString()!, index);
         }
-        else if (request.Path.StartsWith("/raft/api/addNode", StringComparison.Ordinal) && data.TryGetProperty("id", out var id))
+        else if (endpoint == "/raft/api/addnode" && data.TryGetProperty("id", out var id))
         {
             var removed = await api.PostJsonAsync("/raft/api/deleteNode", $"{{\"id\":{id.GetUInt64()}}}");
             Assert.True(removed.Ok, $"removing the node a fuzzed addNode added: {removed}");

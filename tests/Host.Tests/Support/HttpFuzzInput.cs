@@ -8,6 +8,9 @@ internal sealed record FuzzRequest(string Kind, string Method, string Path, stri
     /// <summary>Anything but GET and HEAD may write: routing matches methods case-insensitively, so "post" is a POST.</summary>
     public bool IsWrite => !Method.Equals("GET", StringComparison.OrdinalIgnoreCase) && !Method.Equals("HEAD", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The endpoint routing will see: the path without its query, unescaped, in lower case (routes ignore case).</summary>
+    public string Endpoint => Uri.UnescapeDataString(Path.Split('?')[0]).ToLowerInvariant();
+
     /// <summary>
     /// A request target Kestrel refuses as malformed HTTP before any application code runs (a NUL once decoded):
     /// it answers a bare 400 and closes the connection, and that answer cannot be given a body.
