@@ -58,6 +58,7 @@ internal static class NodeApplication
         });
 
         var app = builder.Build();
+        app.UseApiErrors();
         app.MapClientApi();
         app.Lifetime.ApplicationStarted.Register(() => LogSecurity(app, options, certificate));
         return app;

@@ -56,7 +56,7 @@ public sealed class AddNodeProcessTests(ITestOutputHelper output)
                 var before = await SnapshotAsync(first);
                 var duplicate = await first.Api.PostJsonAsync("/raft/api/addNode", $"{{\"id\": {AddedId}, \"host\": \"{host}\"}}");
                 Assert.True(duplicate.Status == HttpStatusCode.Conflict && duplicate.Code == "110004", duplicate.ToString());
-                Assert.Null(duplicate.Data);
+                Assert.Equal("not-applied", duplicate.Data?.GetProperty("outcome").GetString());
                 Assert.Equal(before, await SnapshotAsync(first));
             }
 

@@ -6,52 +6,77 @@ using RaftActors.Host.Diagnostics;
 
 namespace RaftActors.Host.Api;
 
-/// <summary>Builds envelopes and turns every failure into the matching HTTP status and eosc code.</summary>
+/// <summary>Builds envelopes and turns every failure into the matching HTTP status, eosc code and outcome.</summary>
 internal static class ApiResults
 {
     public static JsonHttpResult<Envelope<T>> Ok<T>(T data) =>
         TypedResults.Json(new Envelope<T>(ApiCodes.Success, "success", data, null), HostJson.Default.Options, statusCode: 200);
 
-    public static JsonHttpResult<Envelope<T>> Fail<T>(int status, string code, string message) =>
-        TypedResults.Json(new Envelope<T>(code, Describe(code), default, message), HostJson.Default.Options, statusCode: status);
+    public static JsonHttpResult<Envelope<ErrorData>> Fail(ApiException error) =>
+        TypedResults.Json(Envelope(error), HostJson.Default.Options, statusCode: error.Status);
 
-    /// <summary>Runs a handler body; known failures become envelopes, anything else is a bug and propagates.</summary>
-    public static async Task<JsonHttpResult<Envelope<T>>> Run<T>(HttpContext http, Func<Task<T>> body, string failureCode = ApiCodes.ProposalFailed)
+    public static Envelope<ErrorData> Envelope(ApiException error) =>
+        new(error.Code, Describe(error.Code), new ErrorData(error.Outcome, error.Limit), error.Message);
+
+    /// <summary>Runs a handler body; every failure it can meet becomes an envelope (<see cref="ToApiError"/>).</summary>
+    public static async Task<IResult> Run<T>(HttpContext http, Func<Task<T>> body, string failureCode = ApiCodes.ProposalFailed)
     {
         try
         {
             return Ok(await body().ConfigureAwait(false));
         }
-        catch (ApiException ex)
+        catch (Exception ex) when (ToApiError(http, ex, failureCode) is { } error)
         {
-            return Logged<T>(http, ex.Status, ex.Code, ex.Message);
-        }
-        catch (RaftNodeException ex)
-        {
-            var (status, code) = Map(ex.Code, failureCode);
-            return Logged<T>(http, status, code, ex.Message);
-        }
-        catch (ObjectDisposedException)
-        {
-            return Logged<T>(http, 503, ApiCodes.NoLeader, "the node is restarting; retry shortly");
-        }
-        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
-        {
-            return Fail<T>(499, ApiCodes.ProposalFailed, "the client went away");
-        }
-        catch (BadHttpRequestException ex)
-        {
-            var status = ex.StatusCode == 413 ? 413 : 400;
-            var message = status == 413 ? "the body is larger than this node accepts" : ex.Message;
-            return Logged<T>(http, status, ApiCodes.CannotReadBody, message);
+            if (error.Status == 499) return Fail(error);
+            return Logged(http, error);
         }
     }
 
-    private static JsonHttpResult<Envelope<T>> Logged<T>(HttpContext http, int status, string code, string message)
+    /// <summary>
+    /// The known failures of a request as envelope errors; null for anything else (a bug, left to
+    /// <see cref="ApiErrorMiddleware"/>). Body-reading failures arrive here already mapped by <see cref="BodyReader"/>.
+    /// </summary>
+    public static ApiException? ToApiError(HttpContext http, Exception ex, string failureCode) => ex switch
+    {
+        ApiException api => api,
+        RaftNodeException raft => FromNode(raft, failureCode),
+        // The node was being replaced (leave, restart) while the request ran: whether it got as far as the log is not known.
+        ObjectDisposedException => new ApiException(503, ApiCodes.NoLeader, "the node is restarting; retry shortly", Outcomes.Unknown),
+        OperationCanceledException when http.RequestAborted.IsCancellationRequested =>
+            new ApiException(499, ApiCodes.ProposalFailed, "the client went away", Outcomes.Unknown),
+        BadHttpRequestException or InvalidDataException or IOException or System.Text.Json.JsonException or System.Text.DecoderFallbackException =>
+            BodyReader.ToApiError(ex, http.Request),
+        _ => null,
+    };
+
+    public static ApiException FromNode(RaftNodeException ex, string failureCode)
+    {
+        var (status, code) = Map(ex.Code, failureCode);
+        return new ApiException(status, code, ex.Message, Outcomes.Of(ex.Code));
+    }
+
+    /// <summary>
+    /// The second step of a two-step request (addNode and deleteNode first record the change in the replicated
+    /// registry): a failure of it cannot say "not applied", since the first step was.
+    /// </summary>
+    public static async Task<T> AfterAnAppliedStep<T>(Func<Task<T>> step, string failureCode)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (RaftNodeException ex)
+        {
+            var error = FromNode(ex, failureCode);
+            throw new ApiException(error.Status, error.Code, $"{error.Message} (the registry had already recorded the change)", Outcomes.Unknown);
+        }
+    }
+
+    private static JsonHttpResult<Envelope<ErrorData>> Logged(HttpContext http, ApiException error)
     {
         var log = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("RaftActors.Host.Api");
-        LogMessages.RequestFailed(log, http.Request.Method, http.Request.Path, status, code, message);
-        return Fail<T>(status, code, message);
+        LogMessages.RequestFailed(log, http.Request.Method, http.Request.Path, error.Status, error.Code, error.Message);
+        return Fail(error);
     }
 
     /// <summary>The node's reasons mapped to HTTP statuses; <paramref name="failureCode"/> is the eosc code of the operation.</summary>
@@ -69,7 +94,7 @@ internal static class ApiResults
         _ => (500, failureCode),
     };
 
-    private static string Describe(string code) => code switch
+    public static string Describe(string code) => code switch
     {
         ApiCodes.BadJoinRequest => "bad join request",
         ApiCodes.CannotUpdateHost => "cannot update host info",

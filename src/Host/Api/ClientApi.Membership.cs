@@ -13,11 +13,11 @@ internal static partial class ClientApi
     /// The node itself is then started at that address with <c>--join --target</c>: the registry hands the
     /// joiner at a reserved address exactly that id, and it catches up as the learner already added.
     /// </summary>
-    public static Task<JsonHttpResult<Envelope<MemberChangeView>>> AddNode(HttpContext http, NodeManager manager) =>
+    public static Task<IResult> AddNode(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>
         {
-            var body = await BodyReader.ReadAsync(http.Request, HostJson.Default.AddNodeBody,
-                form => new AddNodeBody(BodyReader.FormId(form, "id"), BodyReader.FormText(form, "host"), BodyReader.FormText(form, "http")),
+            var body = await BodyReader.ReadAsync(http.Request, RequestJson.Default.AddNodeBody,
+                form => new AddNodeBody(form.Id("id"), form.Text("host"), form.Text("http")),
                 http.RequestAborted).ConfigureAwait(false);
             if (body.Id is not { } id || id == 0) throw new ApiException(400, ApiCodes.BadProposal, "'id' is required: a node id from 1");
             if (!PeerAddress.TryNormalize(body.Host, out var host, out var error)) throw new ApiException(400, ApiCodes.BadProposal, $"'host': {error}");
@@ -31,12 +31,13 @@ internal static partial class ClientApi
             var reserved = await NodeManager.ProposeMembersAsync(raft, new MembersCommand { Op = "reserve", Id = id, Peer = host, Http = body.Http }, http.RequestAborted)
                 .ConfigureAwait(false);
             if (!reserved.Ok) throw new ApiException(409, ApiCodes.IdAddressMismatch, reserved.Error ?? $"node id {id} cannot be used");
-            var config = await raft.AddLearnerAsync(id, host, http.RequestAborted).ConfigureAwait(false);
+            var config = await ApiResults.AfterAnAppliedStep(() => raft.AddLearnerAsync(id, host, http.RequestAborted), ApiCodes.MembershipChangeFailed)
+                .ConfigureAwait(false);
             return new MemberChangeView(id, config.Voters, config.Learners);
         }, ApiCodes.MembershipChangeFailed);
 
     /// <summary>Removes another node; the id stays recorded as used. This node leaves with <c>/raft/api/leave</c>.</summary>
-    public static Task<JsonHttpResult<Envelope<MemberChangeView>>> DeleteNode(HttpContext http, NodeManager manager) =>
+    public static Task<IResult> DeleteNode(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>
         {
             var id = await ReadIdAsync(http).ConfigureAwait(false);
@@ -51,17 +52,18 @@ internal static partial class ClientApi
             }
             if (!status.Members.Any(m => m.IsVoter && m.NodeId != id)) throw new ApiException(409, ApiCodes.InvalidForMode, "the last voter cannot be removed");
             await NodeManager.ProposeMembersAsync(raft, new MembersCommand { Op = "remove", Id = id }, http.RequestAborted).ConfigureAwait(false);
-            var config = await raft.RemoveAsync(id, http.RequestAborted).ConfigureAwait(false);
+            var config = await ApiResults.AfterAnAppliedStep(() => raft.RemoveAsync(id, http.RequestAborted), ApiCodes.MembershipChangeFailed)
+                .ConfigureAwait(false);
             return new MemberChangeView(id, config.Voters, config.Learners);
         }, ApiCodes.MembershipChangeFailed);
 
     /// <summary>Hands leadership to the voter in <c>id</c> (or, without one, to the most up-to-date other voter).</summary>
-    public static Task<JsonHttpResult<Envelope<MemberChangeView>>> TransferLeader(HttpContext http, NodeManager manager) =>
+    public static Task<IResult> TransferLeader(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>
         {
             var body = http.Request.ContentLength is 0 or null && !http.Request.HasFormContentType
                 ? new NodeIdBody(null)
-                : await BodyReader.ReadAsync(http.Request, HostJson.Default.NodeIdBody, form => new NodeIdBody(BodyReader.FormId(form, "id")), http.RequestAborted)
+                : await BodyReader.ReadAsync(http.Request, RequestJson.Default.NodeIdBody, form => new NodeIdBody(form.Id("id")), http.RequestAborted)
                     .ConfigureAwait(false);
             var raft = Running(manager).Raft;
             var status = await raft.GetStatusAsync(http.RequestAborted).ConfigureAwait(false);
@@ -73,7 +75,7 @@ internal static partial class ClientApi
             return new MemberChangeView(target, [.. voters.Select(v => v.NodeId)], []);
         }, ApiCodes.MembershipChangeFailed);
 
-    public static Task<JsonHttpResult<Envelope<LeaveView>>> Leave(HttpContext http, NodeManager manager) =>
+    public static Task<IResult> Leave(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>
         {
             var id = await manager.LeaveAsync(http.RequestAborted).ConfigureAwait(false);
@@ -81,23 +83,23 @@ internal static partial class ClientApi
         }, ApiCodes.MembershipChangeFailed);
 
     /// <summary>Node to node: a host asks to join this node's cluster (see <see cref="JoinCoordinator"/>).</summary>
-    public static Task<JsonHttpResult<Envelope<JoinResponse>>> Join(HttpContext http, NodeManager manager, JoinCoordinator coordinator) =>
+    public static Task<IResult> Join(HttpContext http, NodeManager manager, JoinCoordinator coordinator) =>
         ApiResults.Run(http, async () =>
         {
-            var request = await BodyReader.ReadAsync(http.Request, HostJson.Default.JoinRequest, _ => throw new ApiException(415, ApiCodes.BadJoinRequest, "send the join request as JSON"),
+            var request = await BodyReader.ReadAsync(http.Request, RequestJson.Default.JoinRequest, _ => throw new ApiException(415, ApiCodes.BadJoinRequest, "send the join request as JSON"),
                 http.RequestAborted).ConfigureAwait(false);
             return await coordinator.AdmitAsync(Running(manager), request, http.RequestAborted).ConfigureAwait(false);
         }, ApiCodes.MembershipChangeFailed);
 
     /// <summary>The address check: while this node's own join is in flight it answers with the code it sent.</summary>
-    public static Task<JsonHttpResult<Envelope<JoinCodeView>>> JoinCode(HttpContext http, NodeManager manager) =>
+    public static Task<IResult> JoinCode(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, () => Task.FromResult(manager.PendingJoinCode is { } code
             ? new JoinCodeView(code)
             : throw new ApiException(404, ApiCodes.AddressCheckFailed, "this node is not joining a cluster")));
 
     private static async Task<ulong> ReadIdAsync(HttpContext http)
     {
-        var body = await BodyReader.ReadAsync(http.Request, HostJson.Default.NodeIdBody, form => new NodeIdBody(BodyReader.FormId(form, "id")), http.RequestAborted)
+        var body = await BodyReader.ReadAsync(http.Request, RequestJson.Default.NodeIdBody, form => new NodeIdBody(form.Id("id")), http.RequestAborted)
             .ConfigureAwait(false);
         return body.Id is { } id and > 0 ? id : throw new ApiException(400, ApiCodes.BadProposal, "'id' is required: a node id from 1");
     }

@@ -33,24 +33,33 @@ internal static partial class ClientApi
             ? TypedResults.Json(new HealthView("ok", context.Raft.NodeId, manager.HttpUrl), HostJson.Default.HealthView)
             : TypedResults.Json(new HealthView("starting", 0, manager.HttpUrl), HostJson.Default.HealthView, statusCode: 503);
 
-    /// <summary>Proposes a key-value write; the reply is the applied record (after commit, on this node's copy of the leader's answer).</summary>
-    public static Task<JsonHttpResult<Envelope<KvRecord>>> Set(HttpContext http, NodeManager manager, HostMetrics metrics) =>
+    /// <summary>
+    /// Proposes a key-value write; the reply is the applied record (after commit, on this node's copy of the leader's
+    /// answer). With <c>Raft-Client-Id</c> and <c>Raft-Sequence</c> (<see cref="ClientSession"/>) a retry is applied once.
+    /// </summary>
+    public static Task<IResult> Set(HttpContext http, NodeManager manager, HostMetrics metrics) =>
         ApiResults.Run(http, async () =>
         {
-            var body = await BodyReader.ReadAsync(http.Request, HostJson.Default.SetBody,
-                form => new SetBody(BodyReader.FormText(form, "key"), BodyReader.FormText(form, "value")), http.RequestAborted).ConfigureAwait(false);
+            var session = ClientSession.Read(http.Request);
+            var body = await BodyReader.ReadAsync(http.Request, RequestJson.Default.SetBody,
+                form => new SetBody(form.Text("key"), form.Text("value")), http.RequestAborted).ConfigureAwait(false);
             if (string.IsNullOrEmpty(body.Key)) throw new ApiException(400, ApiCodes.BadProposal, "'key' is required: send {\"key\": \"...\", \"value\": \"...\"}");
             if (body.Key.Length > KeyValueService.MaxKeyLength) throw new ApiException(400, ApiCodes.BadProposal, $"'key' is longer than {KeyValueService.MaxKeyLength} characters");
             if (body.Value is null) throw new ApiException(400, ApiCodes.BadProposal, "'value' is required (a string; empty is allowed)");
+            if (!IsValidText(body.Key) || !IsValidText(body.Value))
+            {
+                throw new ApiException(400, ApiCodes.BadProposal, "'key' and 'value' must be valid Unicode text (a \\u escape left a lone surrogate)");
+            }
             var raft = Running(manager).Raft;
+            ProposalSize.Check(body.Key, body.Value, raft.MaxProposalBytes);
             var request = JsonSerializer.SerializeToUtf8Bytes(new KvRequest { Op = "set", Key = body.Key, Value = body.Value }, HostJson.Default.KvRequest);
             var started = HostMetrics.StartProposal();
             try
             {
-                var reply = await raft.ProposeAsync(KeyValueService.Name, request, cancellationToken: http.RequestAborted).ConfigureAwait(false);
+                var reply = await raft.ProposeAsync(KeyValueService.Name, request, session, http.RequestAborted).ConfigureAwait(false);
                 metrics.EndProposal(started, "ok");
                 return JsonSerializer.Deserialize(reply, HostJson.Default.KvRecord)
-                    ?? throw new ApiException(500, ApiCodes.ProposalFailed, "the service returned no record");
+                    ?? throw new ApiException(500, ApiCodes.ProposalFailed, "the service returned no record", Outcomes.Unknown);
             }
             catch (RaftNodeException ex)
             {
@@ -60,23 +69,36 @@ internal static partial class ClientApi
         });
 
     /// <summary>Reads a key: linearizable by default, the local copy with <c>consistency=stale</c>.</summary>
-    public static Task<JsonHttpResult<Envelope<KvRecord>>> Get(HttpContext http, NodeManager manager, string? key, string? consistency) =>
+    public static Task<IResult> Get(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>
         {
+            var key = QueryReader.Single(http.Request, "key");
+            var consistency = QueryReader.Single(http.Request, "consistency");
             if (string.IsNullOrEmpty(key)) throw new ApiException(400, ApiCodes.BadProposal, "the query parameter 'key' is required: /raft/api/get?key=...");
             var level = consistency?.ToUpperInvariant() switch
             {
                 null or "" or "LINEARIZABLE" => ReadConsistency.Linearizable,
                 "STALE" => ReadConsistency.Stale,
-                _ => throw new ApiException(400, ApiCodes.BadProposal, $"consistency '{consistency}' is unknown: use linearizable or stale"),
+                _ => throw new ApiException(400, ApiCodes.BadProposal, $"consistency '{FormFields.Shorten(consistency)}' is unknown: use linearizable or stale"),
             };
             var raft = Running(manager).Raft;
             var reply = await raft.QueryAsync(KeyValueService.Name, Encoding.UTF8.GetBytes(key), level, cancellationToken: http.RequestAborted).ConfigureAwait(false);
-            if (reply.Length == 0) throw new ApiException(404, ApiCodes.ProposalFailed, $"no value is stored under '{key}'");
+            if (reply.Length == 0) throw new ApiException(404, ApiCodes.ProposalFailed, $"no value is stored under '{FormFields.Shorten(key)}'");
             return JsonSerializer.Deserialize(reply, HostJson.Default.KvRecord)!;
         });
 
-    public static Task<JsonHttpResult<Envelope<StatusView>>> Status(HttpContext http, NodeManager manager) =>
+    /// <summary>Text that survives UTF-8: no lone surrogate (JSON's <c>\\uD800</c> decodes to one).</summary>
+    private static bool IsValidText(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return false;
+        }
+        return true;
+    }
+
+    public static Task<IResult> Status(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>
         {
             var context = Running(manager);
@@ -91,7 +113,7 @@ internal static partial class ClientApi
         });
 
     /// <summary>eosc's peer list: node id → peer address, as this node's configuration holds it.</summary>
-    public static Task<JsonHttpResult<Envelope<Dictionary<string, string>>>> GetPeerList(HttpContext http, NodeManager manager) =>
+    public static Task<IResult> GetPeerList(HttpContext http, NodeManager manager) =>
         ApiResults.Run(http, async () =>
         {
             var status = await Running(manager).Raft.GetStatusAsync(http.RequestAborted).ConfigureAwait(false);

@@ -9,6 +9,14 @@ internal sealed record Envelope<T>(
     [property: JsonPropertyName("data")] T? Data,
     [property: JsonPropertyName("error")] string? Error);
 
+/// <summary>
+/// The <c>data</c> of every error envelope: whether the request may still take effect (see <see cref="Outcomes"/>),
+/// and for a refusal by size the limit that was exceeded.
+/// </summary>
+internal sealed record ErrorData(
+    [property: JsonPropertyName("outcome")] string Outcome,
+    [property: JsonPropertyName("limit")] long? Limit = null);
+
 /// <summary>eosc v0.3.6 codes, kept so existing clients understand our errors.</summary>
 internal static class ApiCodes
 {
@@ -27,9 +35,14 @@ internal static class ApiCodes
     public const string ProposalFailed = "120005";
 }
 
-/// <summary>A failure to report in the envelope: HTTP status, eosc code and a message that says what to do.</summary>
-internal sealed class ApiException(int status, string code, string message) : Exception(message)
+/// <summary>
+/// A failure to report in the envelope: HTTP status, eosc code and a message that says what to do. Thrown before
+/// anything was proposed unless <paramref name="outcome"/> says otherwise.
+/// </summary>
+internal sealed class ApiException(int status, string code, string message, string outcome = Outcomes.NotApplied, long? limit = null) : Exception(message)
 {
     public int Status { get; } = status;
     public string Code { get; } = code;
+    public string Outcome { get; } = outcome;
+    public long? Limit { get; } = limit;
 }

@@ -27,4 +27,5 @@ namespace RaftActors.Host.Api;
 [JsonSerializable(typeof(Envelope<JoinCodeView>))]
 [JsonSerializable(typeof(Envelope<MemberChangeView>))]
 [JsonSerializable(typeof(Envelope<LeaveView>))]
+[JsonSerializable(typeof(Envelope<ErrorData>))]
 internal sealed partial class HostJson : JsonSerializerContext;
