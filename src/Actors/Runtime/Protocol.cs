@@ -18,10 +18,11 @@ internal sealed record RaftTick
 internal sealed record PeerMessagesReceived(ulong From, IReadOnlyList<RaftMessage> Messages);
 
 /// <summary>
-/// A snapshot streamed from the leader has been written completely to <paramref name="PayloadPath"/>;
+/// A snapshot streamed from the leader has been written completely to <paramref name="PayloadPath"/> (fsynced;
+/// <paramref name="Length"/> bytes with CRC-32C <paramref name="Crc"/>, checked against the leader's);
 /// <paramref name="Message"/> is the Snapshot message (metadata, empty data) to step into the core.
 /// </summary>
-internal sealed record SnapshotReceived(RaftMessage Message, string PayloadPath);
+internal sealed record SnapshotReceived(RaftMessage Message, string PayloadPath, long Length, uint Crc);
 
 /// <summary>The transport connected to, or lost, <paramref name="Peer"/>.</summary>
 internal sealed record PeerReachabilityChanged(ulong Peer, bool Reachable);
@@ -48,9 +49,10 @@ internal sealed record StatusRequest(TaskCompletionSource<NodeStatus> Completion
 
 /// <summary>
 /// The ServiceActor wrote a snapshot of the services at <paramref name="Metadata"/>.Index into
-/// <paramref name="PayloadPath"/>; the RaftActor stores it in the journal and compacts the log.
+/// <paramref name="PayloadPath"/> (fsynced; <paramref name="Length"/> bytes with CRC-32C <paramref name="Crc"/>);
+/// the RaftActor stores it in the journal and compacts the log.
 /// </summary>
-internal sealed record ServiceSnapshotTaken(SnapshotMetadata Metadata, string PayloadPath);
+internal sealed record ServiceSnapshotTaken(SnapshotMetadata Metadata, string PayloadPath, long Length, uint Crc);
 
 /// <summary>
 /// Committed entries for the ServiceActor, in log order. For a membership entry,

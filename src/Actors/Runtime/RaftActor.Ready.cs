@@ -7,7 +7,7 @@ namespace RaftActors.Actors.Runtime;
 
 internal sealed partial class RaftActor
 {
-    private readonly Dictionary<(ulong Index, ulong Term), string> _stagedSnapshots = [];
+    private readonly Dictionary<(ulong Index, ulong Term), SnapshotReceived> _stagedSnapshots = [];
     private ulong _freshSnapshotAskedAt = ulong.MaxValue;
 
     // A Ready is being written: no other is taken until its persist handler ran (the core's contract), and
@@ -116,8 +116,8 @@ internal sealed partial class RaftActor
     }
 
     /// <summary>
-    /// Moves the payload a leader streamed here into the snapshots folder (fsynced, with its checksum), so the
-    /// write of this Ready can refer to it. A payload that was never received is a bug: the node stops.
+    /// Moves the payload a leader streamed here into the snapshots folder, so the write of this Ready can refer to
+    /// it. The receiver fsynced and measured it as it arrived: this is a rename, whatever the payload's size. A payload that was never received is a bug: the node stops.
     /// </summary>
     private SnapshotReference AdoptStagedSnapshot(SnapshotMetadata meta)
     {
@@ -128,7 +128,7 @@ internal sealed partial class RaftActor
         }
         try
         {
-            return SnapshotFiles.Adopt(_settings.Node, meta, staged);
+            return SnapshotFiles.Adopt(_settings.Node, meta, staged.PayloadPath, staged.Length, staged.Crc);
         }
         catch (IOException ex)
         {
@@ -148,8 +148,8 @@ internal sealed partial class RaftActor
     private void OnSnapshotReceived(SnapshotReceived received)
     {
         var meta = received.Message.Snapshot!.Metadata;
-        if (_stagedSnapshots.Remove((meta.Index, meta.Term), out var older)) TryDelete(older);
-        _stagedSnapshots[(meta.Index, meta.Term)] = received.PayloadPath;
+        if (_stagedSnapshots.Remove((meta.Index, meta.Term), out var older)) TryDelete(older.PayloadPath);
+        _stagedSnapshots[(meta.Index, meta.Term)] = received;
         try
         {
             _node.Step(received.Message);
@@ -165,7 +165,7 @@ internal sealed partial class RaftActor
     {
         if (_stagedSnapshots.Count > 0)
         {
-            foreach (var path in _stagedSnapshots.Values) TryDelete(path);
+            foreach (var staged in _stagedSnapshots.Values) TryDelete(staged.PayloadPath);
             _stagedSnapshots.Clear();
         }
         if (_pendingServiceSnapshot is { } taken)
@@ -177,7 +177,7 @@ internal sealed partial class RaftActor
 
     private void DeleteStagedSnapshots()
     {
-        foreach (var path in _stagedSnapshots.Values) TryDelete(path);
+        foreach (var staged in _stagedSnapshots.Values) TryDelete(staged.PayloadPath);
         _stagedSnapshots.Clear();
     }
 

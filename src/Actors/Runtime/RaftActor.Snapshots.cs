@@ -11,8 +11,9 @@ internal sealed partial class RaftActor
     private SnapshotReference? _savingSnapshot;
 
     /// <summary>
-    /// The services wrote a snapshot. It is stored when no Ready is being written, so that the actor's
-    /// snapshot holds exactly what the journal holds up to <c>LastSequenceNr</c>.
+    /// The services wrote a snapshot (durably, off every message loop). It is stored when no Ready is being
+    /// written, so that the actor's snapshot holds exactly what the journal holds up to <c>LastSequenceNr</c>;
+    /// storing it is a rename and a folder fsync here, then the Akka snapshot and the deletion go on asynchronously.
     /// </summary>
     private void OnServiceSnapshot(ServiceSnapshotTaken taken)
     {
@@ -31,7 +32,7 @@ internal sealed partial class RaftActor
         SnapshotReference reference;
         try
         {
-            reference = SnapshotFiles.Adopt(_settings.Node, meta, taken.PayloadPath);
+            reference = SnapshotFiles.Adopt(_settings.Node, meta, taken.PayloadPath, taken.Length, taken.Crc);
         }
         catch (IOException ex)
         {

@@ -12,41 +12,85 @@ namespace RaftActors.Actors.Runtime;
 internal sealed partial class ServiceActor
 {
     private const int FileBufferSize = 64 * 1024;
+    private readonly CancellationTokenSource _stopping = new();
+    private bool _snapshotWriting;
+    private bool _snapshotWanted;
 
     /// <summary>
-    /// Writes the services and the sessions as of the applied index to a file in the staging directory,
-    /// durably, and hands it to the RaftActor, which stores it in the journal and compacts the log.
+    /// Captures the services and the sessions as of the applied index (here, between two entries, as the
+    /// <see cref="IService"/> contract wants), then writes the capture to a file in the staging directory off
+    /// this actor's loop, so applying goes on while a large state is stored; <see cref="OnSnapshotFileWritten"/>
+    /// hands the durable file to the RaftActor, which stores it and compacts the log. One write at a time: a
+    /// snapshot due meanwhile is taken once it is done, at the index applied by then.
     /// </summary>
     private async Task TakeSnapshotAsync()
     {
+        if (_snapshotWriting)
+        {
+            _snapshotWanted = true;
+            return;
+        }
+        _snapshotWanted = false;
         var meta = new SnapshotMetadata(_applied, _appliedTerm, _confState);
         // Counted from the attempt, not the success: a failing disk is not retried after every entry.
         _snapshotBase = meta.Index;
         var name = string.Create(CultureInfo.InvariantCulture, $"service-snapshot-{_nodeId}-{meta.Index}-{meta.Term}.tmp");
         var path = Path.Combine(_options.StagingDirectory, name);
+        ReadOnlyMemory<byte> header;
+        var sections = new SnapshotWriter[_services.Length];
         try
         {
+            header = ServiceSnapshotFormat.EncodeHeader(meta.Index, meta.Term, _services.Select(s => s.Namespace), _sessions);
+            for (var i = 0; i < _services.Length; i++) sections[i] = await _services[i].CaptureSnapshotAsync(_stopping.Token);
             Directory.CreateDirectory(_options.StagingDirectory);
-            var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, FileBufferSize, FileOptions.Asynchronous);
-            await using (file)
-            {
-                await ServiceSnapshotFormat.WriteAsync(file, meta.Index, meta.Term, _sessions, _services, CancellationToken.None)
-                    ;
-                await file.FlushAsync();
-                // The RaftActor compacts the log behind this snapshot: it must be on disk first.
-                file.Flush(flushToDisk: true);
-            }
         }
 #pragma warning disable CA1031 // A service's snapshot hook or the disk failed: the state is intact, so go on without this snapshot.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             ServiceActorLog.SnapshotFailed(_log, _nodeId, meta.Index, _options.SnapshotEvery, ex);
-            TryDelete(path);
             return;
         }
-        ServiceActorLog.SnapshotWritten(_log, _nodeId, meta.Index, meta.Term, path);
-        _raftActor.Tell(new ServiceSnapshotTaken(meta, path), Self);
+        _snapshotWriting = true;
+        var stopping = _stopping.Token;
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                var (length, crc) = await SnapshotPayloadWriter.WriteAsync(path, header, sections, stopping).ConfigureAwait(false);
+                return new SnapshotFileWritten(meta, path, length, crc, null);
+            }
+#pragma warning disable CA1031 // Reported to the actor, which goes on without this snapshot.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                return new SnapshotFileWritten(meta, path, 0, 0, ex);
+            }
+        }, CancellationToken.None).PipeTo(Self);
+    }
+
+    /// <summary>Files a crash left half written: they were never handed to the RaftActor, so nothing refers to them.</summary>
+    protected override void PreStart()
+    {
+        if (!Directory.Exists(_options.StagingDirectory)) return;
+        foreach (var path in Directory.EnumerateFiles(_options.StagingDirectory, $"service-snapshot-{_nodeId}-*.tmp")) TryDelete(path);
+    }
+
+    /// <summary>The capture is on disk (or failed): hand it to the RaftActor, then take a snapshot that fell due meanwhile.</summary>
+    private async Task OnSnapshotFileWritten(SnapshotFileWritten written)
+    {
+        _snapshotWriting = false;
+        if (written.Error is { } error)
+        {
+            ServiceActorLog.SnapshotFailed(_log, _nodeId, written.Metadata.Index, _options.SnapshotEvery, error);
+        }
+        else
+        {
+            ServiceActorLog.SnapshotWritten(_log, _nodeId, written.Metadata.Index, written.Metadata.Term, written.Path);
+            _raftActor.Tell(new ServiceSnapshotTaken(written.Metadata, written.Path, written.Length, written.Crc), Self);
+        }
+        var due = _options.SnapshotEvery > 0 && _applied - _snapshotBase >= _options.SnapshotEvery;
+        if ((_snapshotWanted || due) && _applied > _snapshotBase) await TakeSnapshotAsync();
     }
 
     /// <summary>Replaces the services' state with a snapshot the leader sent (now the node's stored snapshot).</summary>
@@ -107,3 +151,6 @@ internal sealed partial class ServiceActor
         }
     }
 }
+
+/// <summary>A captured snapshot's file is written and fsynced (with its length and CRC), or <paramref name="Error"/> says why not.</summary>
+internal sealed record SnapshotFileWritten(SnapshotMetadata Metadata, string Path, long Length, uint Crc, Exception? Error);

@@ -21,6 +21,7 @@ namespace RaftActors.Actors.Runtime;
 /// Apply must not let this node go on and diverge from the others.
 /// </para>
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "An actor's end is PostStop, which disposes it")]
 internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
 {
     private readonly ulong _nodeId;
@@ -112,6 +113,7 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
         ReceiveAsync<ApplyCommitted>(apply => Guard(() => OnApplyCommittedAsync(apply)));
         ReceiveAsync<RestoreServiceSnapshot>(restore => Guard(() => OnRestoreSnapshotAsync(restore)));
         ReceiveAsync<TakeSnapshotNow>(_ => Guard(() => _applied > _snapshotBase ? TakeSnapshotAsync() : Task.CompletedTask));
+        ReceiveAsync<SnapshotFileWritten>(written => Guard(() => OnSnapshotFileWritten(written)));
         Receive<ServiceQuery>(OnQuery);
         Receive<ServiceInitRequest>(OnInit);
     }
@@ -143,6 +145,9 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
 
     protected override void PostStop()
     {
+        // A snapshot being written is abandoned (its file deleted); the stored one stays in force.
+        _stopping.Cancel();
+        _stopping.Dispose();
         var message = $"node {_nodeId}: the services stopped";
         var stopped = _failure is null
             ? new RaftNodeException(RaftErrorCode.Stopped, message)

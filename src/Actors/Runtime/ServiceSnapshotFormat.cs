@@ -40,30 +40,48 @@ internal static class ServiceSnapshotFormat
     public static async Task WriteAsync(Stream output, ulong index, ulong term, SessionTable sessions,
         IEnumerable<IService> services, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(output);
-        ArgumentNullException.ThrowIfNull(sessions);
         var sorted = services.OrderBy(s => s.Namespace, StringComparer.Ordinal).ToArray();
+        var header = EncodeHeader(index, term, sorted.Select(s => s.Namespace), sessions);
+        await WriteAsync(output, header, [.. sorted.Select(s => (SnapshotWriter)s.WriteSnapshotAsync)], cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>
+    /// The header section's content: the position, the namespaces (in <paramref name="sortedNamespaces"/>' order,
+    /// which must be ordinal) and the session table as of now.
+    /// </summary>
+    public static ReadOnlyMemory<byte> EncodeHeader(ulong index, ulong term, IEnumerable<string> sortedNamespaces, SessionTable sessions)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        var namespaces = sortedNamespaces.ToArray();
+        var header = new ArrayBufferWriter<byte>();
+        var w = new WireWriter(header);
+        w.VarUInt(index);
+        w.VarUInt(term);
+        w.VarUInt((ulong)namespaces.Length);
+        foreach (var ns in namespaces) w.String(ns);
+        sessions.Write(header);
+        return header.WrittenMemory;
+    }
+
+    /// <summary>Writes a snapshot from its encoded header and one writer per service, in the header's namespace order.</summary>
+    public static async Task WriteAsync(Stream output, ReadOnlyMemory<byte> header, IReadOnlyList<SnapshotWriter> sections,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(sections);
         var prologue = new byte[PrologueLength];
         Magic.CopyTo(prologue);
         prologue[^1] = Version;
         await output.WriteAsync(prologue, cancellationToken).ConfigureAwait(false);
 
-        var header = new ArrayBufferWriter<byte>();
-        var w = new WireWriter(header);
-        w.VarUInt(index);
-        w.VarUInt(term);
-        w.VarUInt((ulong)sorted.Length);
-        foreach (var service in sorted) w.String(service.Namespace);
-        sessions.Write(header);
         var section = new ServiceSnapshotChunkWriter(output);
-        await section.WriteAsync(header.WrittenMemory, cancellationToken).ConfigureAwait(false);
+        await section.WriteAsync(header, cancellationToken).ConfigureAwait(false);
         await section.CompleteAsync(cancellationToken).ConfigureAwait(false);
 
-        foreach (var service in sorted)
+        foreach (var write in sections)
         {
             section = new ServiceSnapshotChunkWriter(output);
-            await service.WriteSnapshotAsync(section, cancellationToken).ConfigureAwait(false);
+            await write(section, cancellationToken).ConfigureAwait(false);
             await section.CompleteAsync(cancellationToken).ConfigureAwait(false);
         }
     }

@@ -29,6 +29,17 @@ internal static partial class SnapshotFiles
         {
             file.Flush(flushToDisk: true);
         }
+        return Adopt(node, meta, sourcePath, length, crc);
+    }
+
+    /// <summary>
+    /// Takes a payload that its writer already made durable and measured (<paramref name="length"/> bytes with CRC-32C
+    /// <paramref name="crc"/>) into the snapshots folder: a rename and a folder fsync, whatever the payload's size,
+    /// so the RaftActor can do it in its loop without stalling heartbeats.
+    /// </summary>
+    public static SnapshotReference Adopt(NodeSettings node, SnapshotMetadata meta, string sourcePath, long length, uint crc)
+    {
+        Directory.CreateDirectory(node.SnapshotsFolder);
         var name = string.Create(CultureInfo.InvariantCulture, $"snapshot-{meta.Index:D20}-{meta.Term}.bin");
         File.Move(sourcePath, Path.Combine(node.SnapshotsFolder, name), overwrite: true);
         SyncFolder(node.SnapshotsFolder);

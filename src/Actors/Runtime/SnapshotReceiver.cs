@@ -73,7 +73,7 @@ internal sealed class SnapshotReceiver : IDisposable
         }
         _transfers.Remove(from);
         Note($"received snapshot {transfer.Header.Snapshot!.Metadata.Index} from node {from}: {transfer.Written} bytes");
-        _raftActor.Tell(new SnapshotReceived(transfer.Header, transfer.Path));
+        _raftActor.Tell(new SnapshotReceived(transfer.Header, transfer.Path, transfer.Written, transfer.Crc));
         return new SnapshotAck(transfer.Id, transfer.Written, Abort: false, "");
     }
 

@@ -58,6 +58,18 @@ public interface IService
     ValueTask WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Captures the state for a snapshot and returns the writer of what was captured. It is called like the
+    /// other hooks (between two <see cref="Apply"/> calls, never concurrently with them), but the writer it
+    /// returns runs afterwards, off the node's message loops and concurrently with <see cref="Apply"/> and
+    /// <see cref="Query"/>, so that storing a large state does not hold up applying: it must write the state
+    /// as captured here, not as it is when it runs. A service whose state is immutable or copy-on-write
+    /// captures in O(1) and writes its captured version; the default runs <see cref="WriteSnapshotAsync"/>
+    /// now, into memory, and the writer copies those bytes out (the state is held twice meanwhile).
+    /// </summary>
+    ValueTask<SnapshotWriter> CaptureSnapshotAsync(CancellationToken cancellationToken) =>
+        Runtime.CapturedSnapshot.CaptureAsync(this, cancellationToken);
+
+    /// <summary>
     /// Replaces the whole state with the content of <paramref name="source"/> (eosc's ResetSnap): exactly
     /// the bytes <see cref="WriteSnapshotAsync"/> wrote. The stream is forward-only and ends where this
     /// service's part of the snapshot ends; it throws <see cref="InvalidDataException"/> if the bytes were
@@ -65,6 +77,12 @@ public interface IService
     /// </summary>
     ValueTask RestoreSnapshotAsync(Stream source, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Writes a state captured by <see cref="IService.CaptureSnapshotAsync"/> to <paramref name="destination"/>,
+/// with the same contract as <see cref="IService.WriteSnapshotAsync"/>; called once.
+/// </summary>
+public delegate ValueTask SnapshotWriter(Stream destination, CancellationToken cancellationToken);
 
 /// <summary>Where the command being applied sits in the log.</summary>
 public readonly record struct ApplyContext(ulong Index, ulong Term);

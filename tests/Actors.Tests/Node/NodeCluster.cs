@@ -22,6 +22,9 @@ internal sealed class NodeCluster : IAsyncDisposable
     public Dictionary<ulong, RaftNode> Nodes { get; } = [];
     public Dictionary<ulong, KeyValueTestService> Services { get; } = [];
 
+    /// <summary>The <see cref="ExtraServices"/> of each node's latest start.</summary>
+    public Dictionary<ulong, IReadOnlyList<IService>> ExtraServicesOf { get; } = [];
+
     /// <summary>The log lines of each node's latest start.</summary>
     public Dictionary<ulong, CapturingLoggerFactory> Logs { get; } = [];
 
@@ -29,6 +32,9 @@ internal sealed class NodeCluster : IAsyncDisposable
     public ConcurrentDictionary<ulong, ConcurrentQueue<RaftEvent>> Events { get; } = new();
 
     public Func<ulong, RaftNodeOptions, RaftNodeOptions> Customize { get; set; } = (_, o) => o;
+
+    /// <summary>Services a node runs besides its <see cref="KeyValueTestService"/> (fresh ones at every start).</summary>
+    public Func<ulong, IReadOnlyList<IService>> ExtraServices { get; set; } = _ => [];
 
     public static int FreePort()
     {
@@ -81,7 +87,9 @@ internal sealed class NodeCluster : IAsyncDisposable
         _starts[id] = ([.. founders], join);
         var service = new KeyValueTestService();
         var logs = new CapturingLoggerFactory();
-        var node = await RaftNode.StartAsync(options, [service], logs);
+        var extra = ExtraServices(id);
+        var node = await RaftNode.StartAsync(options, [service, .. extra], logs);
+        ExtraServicesOf[id] = extra;
         var events = Events.GetOrAdd(id, _ => new ConcurrentQueue<RaftEvent>());
         node.EventRaised += (_, e) => events.Enqueue(e);
         Nodes[id] = node;

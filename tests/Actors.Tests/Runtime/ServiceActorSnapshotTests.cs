@@ -25,12 +25,13 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
             new CommittedEntry(new Entry(1, 2, EntryType.ConfChange, [1]), TwoVoters),
             new CommittedEntry(Set(3, "b", "1", term: 2), null),
             new CommittedEntry(Set(4, "c", "1", term: 2), null));
-        h.Apply(NoOp(5, term: 3), Set(6, "d", "1", term: 3), Set(7, "e", "1", term: 3));
-
         var first = await h.Raft.ExpectMsgAsync<ServiceSnapshotTaken>();
         Assert.Equal(new SnapshotMetadata(3, 2, TwoVoters), first.Metadata);
         Assert.True(File.Exists(first.PayloadPath));
         Assert.StartsWith(h.StagingDirectory, first.PayloadPath, StringComparison.Ordinal);
+        // Written off the actor's loop: the next one falls due once this one is handed over.
+        h.Apply(NoOp(5, term: 3), Set(6, "d", "1", term: 3), Set(7, "e", "1", term: 3));
+
         var second = await h.Raft.ExpectMsgAsync<ServiceSnapshotTaken>();
         Assert.Equal(new SnapshotMetadata(6, 3, TwoVoters), second.Metadata);
         await h.Settle();
@@ -256,5 +257,93 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
             await ServiceSnapshotFormat.WriteAsync(file, meta.Index, meta.Term, new SessionTable(10), [state], CancellationToken.None);
         }
         return path;
+    }
+}
+
+/// <summary>Snapshots are captured between two entries and written off the ServiceActor's loop.</summary>
+public sealed class ServiceActorSnapshotCaptureTests(ITestOutputHelper output) : ServiceActorTestKit(output)
+{
+    [Fact]
+    public async Task A_snapshot_holds_the_state_at_its_capture_while_later_entries_are_applied_during_its_write()
+    {
+        var gated = new GatedCounterService();
+        var h = Start([gated], snapshotEvery: 3);
+        h.Apply(Command(1, "+", ns: "count"), Command(2, "+", ns: "count"), Command(3, "+", ns: "count"));
+        await gated.WriterStarted.WaitAsync(Deadline);
+
+        // The write is held up: applying goes on, and reads see the entries applied after the capture.
+        h.Apply(Command(4, "+", ns: "count"), Command(5, "+", ns: "count"));
+        Assert.Equal("5", Text(await h.Query("", atIndex: 5, ns: "count").WaitAsync(Deadline)));
+        await h.Raft.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(100));
+
+        gated.ReleaseWriter();
+        var taken = await h.Raft.ExpectMsgAsync<ServiceSnapshotTaken>();
+        Assert.Equal(3UL, taken.Metadata.Index);
+        var bytes = await File.ReadAllBytesAsync(taken.PayloadPath);
+        Assert.Equal(bytes.Length, taken.Length);
+        Assert.Equal(Crc32C.Compute(bytes), taken.Crc);
+
+        var copy = new GatedCounterService();
+        var target = Start([copy]);
+        target.Actor.Tell(new RestoreServiceSnapshot(taken.Metadata, taken.PayloadPath));
+        Assert.Equal("3", Text(await target.Query("", atIndex: 3, ns: "count").WaitAsync(Deadline)));
+    }
+
+    [Fact]
+    public async Task A_snapshot_due_while_another_is_written_is_taken_once_that_one_is_done_at_the_index_applied_by_then()
+    {
+        var gated = new GatedCounterService();
+        var h = Start([gated], snapshotEvery: 2);
+        h.Apply(Command(1, "+", ns: "count"), Command(2, "+", ns: "count"));
+        await gated.WriterStarted.WaitAsync(Deadline);
+        h.Apply(Command(3, "+", ns: "count"), Command(4, "+", ns: "count"), Command(5, "+", ns: "count"));
+        await h.Query("", atIndex: 5, ns: "count").WaitAsync(Deadline);
+
+        gated.ReleaseWriter();
+        Assert.Equal(2UL, (await h.Raft.ExpectMsgAsync<ServiceSnapshotTaken>()).Metadata.Index);
+        Assert.Equal(5UL, (await h.Raft.ExpectMsgAsync<ServiceSnapshotTaken>()).Metadata.Index);
+    }
+
+    /// <summary>Counts commands; its snapshot writer waits for <see cref="ReleaseWriter"/> (a disk that is stuck).</summary>
+    private sealed class GatedCounterService : IService
+    {
+        private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private long _count;
+
+        public string Namespace => "count";
+
+        public Task WriterStarted => _started.Task;
+
+        public void ReleaseWriter() => _release.TrySetResult();
+
+        public ValueTask<byte[]> PrepareAsync(ReadOnlyMemory<byte> request, CancellationToken cancellationToken) => ValueTask.FromResult(request.ToArray());
+
+        public byte[] Apply(in ApplyContext context, ReadOnlySpan<byte> command) => BitConverter.GetBytes(++_count);
+
+        public byte[] Query(ReadOnlySpan<byte> query) => Encoding.UTF8.GetBytes(_count.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        public byte[] GetInit() => [];
+
+        public ValueTask<SnapshotWriter> CaptureSnapshotAsync(CancellationToken cancellationToken)
+        {
+            var captured = _count;
+            return ValueTask.FromResult<SnapshotWriter>(async (destination, ct) =>
+            {
+                _started.TrySetResult();
+                await _release.Task.WaitAsync(ct);
+                await destination.WriteAsync(BitConverter.GetBytes(captured), ct);
+            });
+        }
+
+        public ValueTask WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken) =>
+            destination.WriteAsync(BitConverter.GetBytes(_count), cancellationToken);
+
+        public async ValueTask RestoreSnapshotAsync(Stream source, CancellationToken cancellationToken)
+        {
+            var bytes = new byte[8];
+            await source.ReadExactlyAsync(bytes, cancellationToken);
+            _count = BitConverter.ToInt64(bytes);
+        }
     }
 }
