@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using RaftActors.Actors;
 
 namespace RaftActors.Actors.Tests.Node;
@@ -25,10 +24,11 @@ public sealed class NodeSnapshotTests
         await cluster.WaitForAllToHoldAsync(acknowledged);
         await cluster.StopNodeAsync(victim);
 
-        var clock = Stopwatch.StartNew();
-        await cluster.WriteAsync("bulk-", 20_000, acknowledged, parallelism: 256, via: leader, timeout: TimeSpan.FromSeconds(60));
-        var writeTime = clock.Elapsed;
+        await cluster.WriteAsync("bulk-", 20_000, acknowledged, parallelism: 256, timeout: TimeSpan.FromSeconds(60));
         Assert.Equal(20_050, acknowledged.Count);
+        // On a loaded machine leadership may move between the two running nodes during the bulk (writes are retried
+        // through whichever node leads): what follows is about the leader the victim will catch up from.
+        leader = await cluster.WaitForLeaderAsync();
         // The leader compacted its log far past what the victim holds: only a snapshot can bring it back.
         var leaderStatus = await cluster.Nodes[leader].GetStatusAsync();
         Assert.True(leaderStatus.CommitIndex > 20_000, $"commit index {leaderStatus.CommitIndex}");
@@ -49,9 +49,9 @@ public sealed class NodeSnapshotTests
         foreach (var (id, other) in cluster.Services) Assert.Equal(reference, other.Dump());
 
         // It is a full member again: its status tracks the leader, and it can serve a linearizable read.
-        await NodeCluster.WaitUntilAsync(() => restarted.Leader == leader, "the restarted node follows the leader");
+        leader = await cluster.WaitForLeaderAsync();
+        Assert.Equal(leader, restarted.Leader);
         var value = await restarted.QueryAsync("kv", "bulk-19999"u8.ToArray());
         Assert.Equal("v19999", System.Text.Encoding.UTF8.GetString(value));
-        Assert.True(writeTime < TimeSpan.FromSeconds(60), $"20,000 writes took {writeTime}");
     }
 }
