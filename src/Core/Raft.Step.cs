@@ -51,8 +51,11 @@ internal sealed partial class Raft
         {
             var force = m.Context.AsSpan().SequenceEqual(CampaignTransferContext);
             // The disruption guard (thesis §4.2.3): while we hear from a live leader, a vote request
-            // cannot depose it — unless the leader itself asked for the election (transfer).
-            var inLease = _config.CheckQuorum && Leader != 0 && ElectionElapsed < ElectionTimeout;
+            // cannot depose it — unless the leader itself asked for the election (transfer). With lease
+            // reads it is also the promise a leader's lease rests on (LeaderLease), so it holds for an
+            // election timeout after a start too: a restart forgot which leader we last heard from.
+            var inLease = _config.CheckQuorum && ElectionElapsed < ElectionTimeout
+                && (Leader != 0 || (LeaseReads && _clock <= (ulong)ElectionTimeout));
             if (!force && inLease)
             {
                 Debug($"ignored {m.Type} from {m.From} at term {m.Term}: leader {Leader} is live");
