@@ -59,7 +59,7 @@ internal sealed partial class Raft
 
     private ProposeResult HupForTransfer()
     {
-        if (!Promotable) return ProposeResult.Accepted;
+        if (!MayCampaign()) return ProposeResult.Accepted;
         Campaign(CampaignType.Transfer);
         return ProposeResult.Accepted;
     }
