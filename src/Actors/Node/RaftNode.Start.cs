@@ -191,7 +191,7 @@ public sealed partial class RaftNode
         }
         if (message is ForwardResponse response)
         {
-            forwarder.OnResponse(response);
+            forwarder.OnResponse(from, response);
             return;
         }
         // Answer on another task: the inbox must not wait for a commit.
