@@ -43,6 +43,12 @@ public sealed partial class ReadmeDemoTests(ITestOutputHelper output)
             catch
             {
                 output.WriteLine(demo.Output);
+                // The nodes' logs go with the temporary folder: keep them in the failure's output.
+                foreach (var log in Directory.EnumerateFiles(dir.Sub("demo"), "node*.log"))
+                {
+                    output.WriteLine($"--- {Path.GetFileName(log)}");
+                    output.WriteLine(File.ReadAllText(log));
+                }
                 throw;
             }
         }
