@@ -46,16 +46,31 @@ internal static class NodeApplication
         builder.Services.AddHostedService<Promoter>();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         AddConsoleLogging(builder.Logging, options.LogFormat);
+        var certificate = HttpsCertificate.Load(builder.Configuration);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Parse(options.HttpBind), options.HttpPort);
+            kestrel.Listen(IPAddress.Parse(options.HttpBind), options.HttpPort, listen =>
+            {
+                if (certificate is not null) listen.UseHttps(certificate);
+            });
             kestrel.Limits.MaxRequestBodySize = options.MaxBodyBytes;
             kestrel.AddServerHeader = false;
         });
 
         var app = builder.Build();
         app.MapClientApi();
+        app.Lifetime.ApplicationStarted.Register(() => LogSecurity(app, options, certificate));
         return app;
+    }
+
+    /// <summary>Says at start what the HTTP API lets anyone do, and whether it is encrypted.</summary>
+    private static void LogSecurity(WebApplication app, NodeHostOptions options, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate)
+    {
+        var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("RaftActors.Host.Api");
+        var bind = $"{options.HttpBind}:{options.HttpPort}";
+        if (options.AdminToken is null) LogMessages.Unauthenticated(log, bind, "addNode, deleteNode, transferLeader and leave", "--admin-token");
+        if (options.ClientToken is null) LogMessages.Unauthenticated(log, bind, "set and get", "--client-token");
+        if (certificate is not null) LogMessages.ServingHttps(log, certificate.Subject, certificate.NotAfter.ToUniversalTime());
     }
 
     private static NodeHostOptions Bind(IConfigurationSection section)

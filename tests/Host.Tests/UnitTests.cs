@@ -40,8 +40,8 @@ public sealed class OptionsTests
     }
 
     [Fact]
-    public void Lone_eosc_flags_get_a_value() =>
-        Assert.Equal(["--cluster", "true", "--peers", "a", "--join", "true"], HostConfiguration.Normalize(["--cluster", "--peers", "a", "--join"]));
+    public void Lone_eosc_flags_get_a_value_and_explicit_ones_keep_theirs() =>
+        Assert.Equal(["--cluster", "true", "--peers", "a", "--join", "false"], HostCommandLine.ConfigurationArgs(["--cluster", "--peers", "a", "--join", "false"]));
 
     [Theory]
     [InlineData("127.0.0.1:7001", "127.0.0.1:7001")]

@@ -14,7 +14,7 @@ internal static partial class ClientApi
     public static IEndpointRouteBuilder MapClientApi(this IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet("/health", Health);
-        var api = endpoints.MapGroup("/raft/api");
+        var api = endpoints.MapGroup("/raft/api").AddEndpointFilter<RouteGroupBuilder, ApiAuthorization>();
         api.MapPost("/set", Set);
         api.MapGet("/get", Get);
         api.MapGet("/status", Status);

@@ -30,7 +30,13 @@ internal sealed class HostRaftConfiguration
         (nameof(NodeHostOptions.Secret), ["akka.raft.secret"]),
         (nameof(NodeHostOptions.TickMilliseconds), ["akka.raft.tick-interval"]),
         (nameof(NodeHostOptions.SnapshotEvery), ["akka.raft.snapshot-every", "akka.raft.keep-entries-after-snapshot"]),
+        (nameof(NodeHostOptions.AdminToken), [AdminTokenPath]),
+        (nameof(NodeHostOptions.ClientToken), [ClientTokenPath]),
     ];
+
+    /// <summary>The HTTP API's tokens in a HOCON file: host settings, not Raft ones, so outside akka.raft.</summary>
+    public const string AdminTokenPath = "raftactors.http.admin-token";
+    public const string ClientTokenPath = "raftactors.http.client-token";
 
     /// <summary>Stands in for a secret the host generates at first start, so the rest can be checked before.</summary>
     private const string StandInSecret = "akka.raft.secret = \"generated-at-first-start\"\n";
@@ -127,6 +133,9 @@ internal sealed class HostRaftConfiguration
         options.Secret = SecretGiven ? s.Secret : null;
         options.TickMilliseconds = (int)s.TickInterval.TotalMilliseconds;
         options.SnapshotEvery = s.SnapshotEvery;
+        var config = Config;
+        if (!_given.Contains(nameof(NodeHostOptions.AdminToken)) && config.HasPath(AdminTokenPath)) options.AdminToken = config.GetString(AdminTokenPath);
+        if (!_given.Contains(nameof(NodeHostOptions.ClientToken)) && config.HasPath(ClientTokenPath)) options.ClientToken = config.GetString(ClientTokenPath);
     }
 
     /// <summary>

@@ -65,6 +65,15 @@ internal sealed class NodeHostOptions
     /// </summary>
     public string? LogFormat { get; set; }
 
+    /// <summary>Bearer token that addNode, deleteNode, transferLeader and leave require; none: they are open to any caller.</summary>
+    public string? AdminToken { get; set; }
+
+    /// <summary>Bearer token that set and get require; none: they are open to any caller.</summary>
+    public string? ClientToken { get; set; }
+
+    /// <summary>Lets the HTTP API listen beyond loopback without both tokens: an explicit choice to serve it unauthenticated.</summary>
+    public bool AllowUnauthenticated { get; set; }
+
     /// <summary>Stop gracefully when standard input closes: lets a parent process (the demo) stop its children.</summary>
     public bool ExitOnStdinClose { get; set; }
 }

@@ -28,6 +28,7 @@ internal sealed class NodeHostOptionsValidator : IValidateOptions<NodeHostOption
         {
             errors.Add($"--{(options.Join ? "join" : "cluster")} needs --secret, the same on every member (or set RAFTACTORS_Node__Secret)");
         }
+        ValidateTokens(options, errors);
         if (options.MaxBodyBytes is < 1024 or > 16 * 1024 * 1024) errors.Add("--max-body-bytes must be between 1024 and 16777216");
         if (options.TickMilliseconds is < 10 or > 10_000) errors.Add("--tick-ms must be between 10 and 10000");
         if (options.SnapshotEvery == 0) errors.Add("--snapshot-every must be 1 or more");
@@ -47,6 +48,29 @@ internal sealed class NodeHostOptionsValidator : IValidateOptions<NodeHostOption
             errors.Add("--peers and --keys need --cluster (a standalone node has no peers; others join it)");
         }
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>The tokens' rules, and loopback unless both are set or serving without them is explicit. Never names a token's value.</summary>
+    private static void ValidateTokens(NodeHostOptions options, List<string> errors)
+    {
+        foreach (var (name, token) in new[] { ("--admin-token", options.AdminToken), ("--client-token", options.ClientToken) })
+        {
+            if (token is null) continue;
+            if (Encoding.UTF8.GetByteCount(token) < 16 || token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)))
+            {
+                errors.Add($"{name} must be at least 16 bytes long, without spaces or control characters");
+            }
+        }
+        if (options.AdminToken is not null && options.AdminToken == options.ClientToken)
+        {
+            errors.Add("--admin-token and --client-token must differ: a client could otherwise change the membership");
+        }
+        if (System.Net.IPAddress.TryParse(options.HttpBind, out var bind) && !System.Net.IPAddress.IsLoopback(bind)
+            && (options.AdminToken is null || options.ClientToken is null) && !options.AllowUnauthenticated)
+        {
+            var missing = string.Join(" and ", new[] { options.AdminToken is null ? "--admin-token" : null, options.ClientToken is null ? "--client-token" : null }.OfType<string>());
+            errors.Add($"--http-bind {options.HttpBind} serves the HTTP API beyond this machine without {missing}: give {missing}, or --allow-unauthenticated to serve it open");
+        }
     }
 
     private static void ValidatePeers(NodeHostOptions options, List<string> errors)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -17,10 +16,9 @@ internal static class DemoRunner
 {
     private static readonly TimeSpan StartDeadline = TimeSpan.FromSeconds(90);
 
-    public static async Task<int> RunAsync(string[] args)
+    public static async Task<int> RunAsync(string dataDirectory, int count)
     {
-        var dataDir = Path.GetFullPath(ArgValue(args, "--data-dir") ?? Path.Combine("data", "demo"));
-        var count = int.Parse(ArgValue(args, "--nodes") ?? "3", CultureInfo.InvariantCulture);
+        var dataDir = Path.GetFullPath(dataDirectory);
         if (count is < 1 or > 7)
         {
             await Console.Error.WriteLineAsync("--nodes must be between 1 and 7").ConfigureAwait(false);
@@ -108,9 +106,9 @@ internal static class DemoRunner
                 using var reply = await http.GetAsync(new Uri($"{node.HttpUrl}/health"), cancellationToken).ConfigureAwait(false);
                 if (reply.StatusCode == HttpStatusCode.OK) return;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
-                // Not listening yet.
+                // Not listening yet, or too busy starting to answer within the client's timeout.
             }
             if (++dots % 10 == 0) Console.WriteLine($"  node {node.Id}: still starting...");
             await Task.Delay(200, cancellationToken).ConfigureAwait(false);
@@ -130,7 +128,7 @@ internal static class DemoRunner
                     .ConfigureAwait(false);
                 if (status?.Data is { Leader: > 0 } data) return data.Leader;
             }
-            catch (HttpRequestException)
+            catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 // Restarting or busy: ask again.
             }
@@ -162,11 +160,5 @@ internal static class DemoRunner
         {
             foreach (var listener in listeners) listener.Stop();
         }
-    }
-
-    private static string? ArgValue(string[] args, string name)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? args[index + 1] : null;
     }
 }

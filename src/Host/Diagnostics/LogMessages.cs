@@ -62,6 +62,12 @@ internal static partial class LogMessages
     [LoggerMessage(3001, LogLevel.Warning, "{Method} {Path} failed with {Status} {Code}: {Message}")]
     public static partial void RequestFailed(ILogger logger, string method, string path, int status, string code, string message);
 
+    [LoggerMessage(3002, LogLevel.Warning, "The HTTP API on {Bind} is unauthenticated: {Endpoints} accept any caller that reaches it; set {Switch} to require a bearer token")]
+    public static partial void Unauthenticated(ILogger logger, string bind, string endpoints, string @switch);
+
+    [LoggerMessage(3003, LogLevel.Information, "The HTTP API serves HTTPS with the certificate {Subject} (expires {NotAfter:u})")]
+    public static partial void ServingHttps(ILogger logger, string subject, DateTime notAfter);
+
     [LoggerMessage(4001, LogLevel.Information, "Demo: {Message}")]
     public static partial void Demo(ILogger logger, string message);
 }

@@ -38,17 +38,19 @@ internal sealed partial class NodeManager
             _current = null;
             await raft.StopAsync(cancellationToken).ConfigureAwait(false);
             var inits = context.UserServices.Select(s => (s.Namespace, Init: s.GetInit())).ToList();
-
-            NodeStateFile.Wipe(DataDir);
-            new NodeStateFile(raft.NodeId, ClusterId, PeerAddress, Joined: false, SecretToKeep()).Save(DataDir);
-            LogMessages.NodeStarting(_log, raft.NodeId, "standalone (left)", PeerAddress, HttpUrl, DataDir);
-            var fresh = await StartNodeAsync(raft.NodeId, new Dictionary<ulong, string>(), join: false, cancellationToken).ConfigureAwait(false);
-            foreach (var (ns, init) in inits)
+            try
             {
-                await fresh.Raft.ProposeAsync(ns, init, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await BecomeStandaloneAsync(raft.NodeId, inits, cancellationToken).ConfigureAwait(false);
             }
-            _current = fresh;
-            _ = RegisterSelfAsync(fresh);
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // Removed from the cluster and not standalone: serving would mean answering 503 for good. The host
+                // stops instead, visibly. The old journal goes only once the new one holds the data, so none is lost.
+                var reason = $"could not carry the data into standalone mode after leaving ({ex.Message}); {DataDir} keeps the data";
+                LogMessages.NodeFailed(_log, raft.NodeId, reason);
+                Failed?.Invoke(this, reason);
+                throw new ApiException(500, ApiCodes.ProposalFailed, $"this node left the cluster but {reason}: the host stops");
+            }
             LogMessages.Left(_log, raft.NodeId);
             return raft.NodeId;
         }
@@ -57,6 +59,63 @@ internal sealed partial class NodeManager
             _modeChange.Release();
         }
     }
+
+    /// <summary>
+    /// Builds the standalone node's journal beside the old one and swaps it in only once the services' init
+    /// entries are committed there (a one-voter node commits only what it has fsynced): until then a crash, or
+    /// a refused init, leaves the old journal as it was. Then the node starts from the new journal.
+    /// </summary>
+    private async Task BecomeStandaloneAsync(ulong nodeId, IReadOnlyList<(string Namespace, byte[] Init)> inits, CancellationToken cancellationToken)
+    {
+        var next = NodeStateFile.NextJournalDir(DataDir);
+        if (Directory.Exists(next)) Directory.Delete(next, recursive: true);
+        var staging = await StartNodeAsync(nodeId, new Dictionary<ulong, string>(), join: false, cancellationToken, next).ConfigureAwait(false);
+        try
+        {
+            foreach (var (ns, init) in inits) await ProposeInitAsync(staging.Raft, ns, init, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await staging.Raft.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            Directory.Delete(next, recursive: true);
+            throw;
+        }
+        await staging.Raft.StopAsync(cancellationToken).ConfigureAwait(false);
+        NodeStateFile.SwapJournal(DataDir);
+        new NodeStateFile(nodeId, ClusterId, PeerAddress, Joined: false, SecretToKeep()).Save(DataDir);
+        LogMessages.NodeStarting(_log, nodeId, "standalone (left)", PeerAddress, HttpUrl, DataDir);
+        var fresh = await StartNodeAsync(nodeId, new Dictionary<ulong, string>(), join: false, cancellationToken).ConfigureAwait(false);
+        _current = fresh;
+        _ = RegisterSelfAsync(fresh);
+    }
+
+    /// <summary>How long an init entry is retried while the one-voter node elects itself or is busy.</summary>
+    internal static readonly TimeSpan InitDeadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Proposes one init entry, again while the error says it was not applied and may succeed later (no leader
+    /// yet, overloaded, timed out: an init replaces the service's state, so applying it twice is harmless).
+    /// A refusal (too large, rejected by the service) is final.
+    /// </summary>
+    private static async Task ProposeInitAsync(RaftNode raft, string ns, byte[] init, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + InitDeadline;
+        while (true)
+        {
+            try
+            {
+                await raft.ProposeAsync(ns, init, cancellationToken: cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RaftNodeException ex) when (IsTransient(ex.Code) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static bool IsTransient(RaftErrorCode code) =>
+        code is RaftErrorCode.NoLeader or RaftErrorCode.NotLeader or RaftErrorCode.LeadershipLost or RaftErrorCode.Overloaded or RaftErrorCode.Timeout;
 
     /// <summary>
     /// Removes this node through the leader and waits until this node has applied its own removal. The

@@ -52,6 +52,8 @@ internal sealed partial class NodeManager(
     {
         HttpUrl = _options.HttpUrl ?? httpUrl;
         PeerAddress = PeerAddressOf(_options.Host);
+        // A leave for standalone that a crash interrupted is finished or undone before anything reads the journal.
+        NodeStateFile.RecoverJournalSwap(DataDir);
         var state = NodeStateFile.Load(DataDir);
         _secret = ResolveSecret(state);
         if (state is not null && _options.Join && !IsOwnJoinedState(state))
@@ -118,12 +120,13 @@ internal sealed partial class NodeManager(
         _ = RegisterSelfAsync(context);
     }
 
-    private async Task<NodeContext> StartNodeAsync(ulong nodeId, IReadOnlyDictionary<ulong, string> founders, bool join, CancellationToken cancellationToken)
+    private async Task<NodeContext> StartNodeAsync(ulong nodeId, IReadOnlyDictionary<ulong, string> founders, bool join, CancellationToken cancellationToken,
+        string? journalDirectory = null)
     {
         // Every setting of the node comes from the merged HOCON (raftactors.conf, the --config file, the switches);
         // what only this start knows (id, founders, join, journal folder, secret) is laid over it. The same HOCON is
         // the node's ActorSystem configuration, so akka.remote settings of the file (frame size, TLS) apply too.
-        var config = raftConfiguration.ConfigFor(nodeId, founders, join, NodeStateFile.JournalDir(DataDir), _secret);
+        var config = raftConfiguration.ConfigFor(nodeId, founders, join, journalDirectory ?? NodeStateFile.JournalDir(DataDir), _secret);
         var raftOptions = RaftSettings.Create(config).ToNodeOptions(clock) with
         {
             ListenAddress = PeerAddress,

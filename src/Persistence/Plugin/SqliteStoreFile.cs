@@ -223,6 +223,7 @@ internal sealed class SqliteStoreFile : IDisposable
             if (Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture) != tables.Count)
                 throw new SqliteStoreCorruptedException(path, "schema", $"the file is not a {schema.Magic} database (its tables are missing)");
         }
+        CheckDefinitions(connection, path, schema);
         using var read = connection.CreateCommand();
         read.CommandText = $"SELECT magic, version FROM {StoreSchema.SchemaTable} WHERE id = 1";
         using var reader = read.ExecuteReader();
@@ -233,6 +234,27 @@ internal sealed class SqliteStoreFile : IDisposable
         var version = reader.GetInt64(1);
         if (version != schema.Version)
             throw new SqliteStoreCorruptedException(path, "schema", $"unknown schema version {version} (this build reads version {schema.Version})");
+    }
+
+    /// <summary>
+    /// Each of our tables must be defined exactly as this plugin creates it. A damaged schema page can rename a column
+    /// or drop a constraint and still pass the integrity check; without this the first query naming that column fails
+    /// as if a write had failed, blaming no record.
+    /// </summary>
+    private static void CheckDefinitions(SqliteConnection connection, string path, StoreSchema schema)
+    {
+        var expected = schema.Definitions();
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name IN (SELECT value FROM json_each($names))";
+        cmd.Parameters.AddWithValue("$names", "[" + string.Join(",", expected.Keys.Select(t => $"\"{t}\"")) + "]");
+        using var reader = cmd.ExecuteReader();
+        while (reader.Read())
+        {
+            var name = reader.GetString(0);
+            var sql = reader.IsDBNull(1) ? "" : StoreSchema.Normalize(reader.GetString(1));
+            if (sql != expected[name])
+                throw new SqliteStoreCorruptedException(path, "schema", $"the definition of table '{name}' is not the one this plugin creates: {sql}");
+        }
     }
 
     private static void RunCheck(SqliteConnection connection, string path, OpenCheck check)

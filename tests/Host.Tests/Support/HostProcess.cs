@@ -14,10 +14,15 @@ internal sealed class HostProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private Process? _process;
 
-    private HostProcess(string name, IReadOnlyList<string> args)
+    private readonly string? _workingDirectory;
+    private readonly IReadOnlyDictionary<string, string>? _environment;
+
+    private HostProcess(string name, IReadOnlyList<string> args, string? workingDirectory, IReadOnlyDictionary<string, string>? environment)
     {
         Name = name;
         Args = args;
+        _workingDirectory = workingDirectory;
+        _environment = environment;
     }
 
     public string Name { get; }
@@ -34,9 +39,10 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static HostProcess Start(string name, IEnumerable<string> args, string? secret = null)
+    public static HostProcess Start(string name, IEnumerable<string> args, string? secret = null, string? workingDirectory = null,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
-        var host = new HostProcess(name, [.. args]);
+        var host = new HostProcess(name, [.. args], workingDirectory, environment);
         host.Launch(secret);
         return host;
     }
@@ -53,10 +59,12 @@ internal sealed class HostProcess : IAsyncDisposable
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (_workingDirectory is not null) start.WorkingDirectory = _workingDirectory;
         start.ArgumentList.Add(HostBinary.Dll);
         foreach (var arg in Args) start.ArgumentList.Add(arg);
         if (secret is not null) start.Environment["RAFTACTORS_Node__Secret"] = secret;
         start.Environment["Logging__LogLevel__Default"] = "Information";
+        foreach (var (key, value) in _environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);

@@ -70,6 +70,12 @@ public sealed class SqliteStoreFileTests : IDisposable
     [InlineData("DELETE FROM store_schema", "the schema row is missing")]
     [InlineData("UPDATE store_schema SET version = 99", "unknown schema version 99")]
     [InlineData("UPDATE store_schema SET magic = 'SomethingElse'", "holds 'SomethingElse'")]
+    // One flipped bit in the schema page renames a column (the damage walk found it): refused at open, not by the
+    // first query that names the column, as a failed write that blames no record.
+    [InlineData("PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'persistence_id', 'persistence_ie') WHERE name = 'journal_events'",
+        "the definition of table 'journal_events' is not the one this plugin creates")]
+    [InlineData("PRAGMA writable_schema = ON; UPDATE sqlite_master SET sql = replace(sql, 'id = 1', 'id = 3') WHERE name = 'store_schema'",
+        "the definition of table 'store_schema' is not the one this plugin creates")]
     public void A_file_whose_schema_row_is_not_ours_is_refused_naming_it(string damage, string problem)
     {
         using (Open(StorePath)) { }

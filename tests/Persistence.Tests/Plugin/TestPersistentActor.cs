@@ -13,10 +13,11 @@ public sealed class TestPersistentActor : ReceivePersistentActor
     private readonly Recovery? _recovery;
     private List<string> _values = [];
 
-    public TestPersistentActor(string persistenceId, IActorRef probe, Recovery? recovery, string? journalPluginId = null)
+    public TestPersistentActor(string persistenceId, IActorRef probe, Recovery? recovery, string? journalPluginId = null, string? snapshotPluginId = null)
     {
         PersistenceId = persistenceId;
         if (journalPluginId is not null) JournalPluginId = journalPluginId;
+        if (snapshotPluginId is not null) SnapshotPluginId = snapshotPluginId;
         _probe = probe;
         _recovery = recovery;
 
@@ -50,8 +51,8 @@ public sealed class TestPersistentActor : ReceivePersistentActor
 
     public override Recovery Recovery => _recovery ?? base.Recovery;
 
-    public static Props Props(string persistenceId, IActorRef probe, Recovery? recovery = null, string? journalPluginId = null) =>
-        Akka.Actor.Props.Create(() => new TestPersistentActor(persistenceId, probe, recovery, journalPluginId));
+    public static Props Props(string persistenceId, IActorRef probe, Recovery? recovery = null, string? journalPluginId = null, string? snapshotPluginId = null) =>
+        Akka.Actor.Props.Create(() => new TestPersistentActor(persistenceId, probe, recovery, journalPluginId, snapshotPluginId));
 
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {

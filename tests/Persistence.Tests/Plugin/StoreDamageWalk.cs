@@ -6,13 +6,20 @@ using RaftActors.Persistence.Plugin;
 
 namespace RaftActors.Persistence.Tests.Plugin;
 
-/// <summary>What the plugin made of one damaged copy of a journal file.</summary>
+/// <summary>Which of the plugin's two stores a walk damages.</summary>
+internal enum DamagedStore
+{
+    Journal,
+    SnapshotStore,
+}
+
+/// <summary>What the plugin made of one damaged copy of a store file.</summary>
 internal enum DamageOutcome
 {
-    /// <summary>The journal refused to start, with an error naming the file and the record.</summary>
+    /// <summary>The store refused to start, with an error naming the file and the record.</summary>
     RefusedAtOpen,
 
-    /// <summary>The journal started; recovery failed with an error naming the file and the record.</summary>
+    /// <summary>The store started; recovery failed with an error naming the file and the record.</summary>
     RefusedWhenRead,
 
     /// <summary>Recovery yielded exactly what the trial expects (the damage hit bytes that hold nothing).</summary>
@@ -36,11 +43,13 @@ internal sealed record DamageTrial(
     bool MayBeRefused);
 
 /// <summary>
-/// Runs <see cref="DamageTrial"/>s through the real plugin in one actor system: each trial gets a journal plugin id of
-/// its own (and so a fresh plugin actor over a fresh file), starts it, recovers every persistence id through a
-/// <see cref="TestPersistentActor"/>, and stops the plugin again so its file is closed.
+/// Runs <see cref="DamageTrial"/>s through the real plugin in one actor system: each trial gets a plugin id of its own
+/// (and so a fresh plugin actor over a fresh file) for the store under test, starts it, recovers every persistence id
+/// through a <see cref="TestPersistentActor"/>, and stops the plugin again so its file is closed. A snapshot store walk
+/// recovers from snapshots alone (its system's journal is the empty in-memory one), so what recovery yields is exactly
+/// the latest snapshot the damaged file still offers.
 /// </summary>
-internal sealed class JournalDamageWalk : IDisposable
+internal sealed class StoreDamageWalk : IDisposable
 {
     private static readonly TimeSpan Answer = TimeSpan.FromSeconds(20);
 
@@ -48,16 +57,20 @@ internal sealed class JournalDamageWalk : IDisposable
     private readonly string _folder;
     private readonly IReadOnlyList<DamageTrial> _trials;
     private readonly ActorSystem _system;
+    private readonly DamagedStore _store;
 
-    public JournalDamageWalk(TestKitBase kit, string folder, IReadOnlyList<DamageTrial> trials)
+    public StoreDamageWalk(TestKitBase kit, string folder, IReadOnlyList<DamageTrial> trials, DamagedStore store = DamagedStore.Journal)
     {
         _kit = kit;
         _folder = folder;
         _trials = trials;
+        _store = store;
         _system = ActorSystem.Create("damage-walk", WalkConfig());
     }
 
-    public static string PluginId(int trial) => $"akka.persistence.journal.walk-{trial}";
+    public string PluginId(int trial) => _store == DamagedStore.Journal
+        ? $"akka.persistence.journal.walk-{trial}"
+        : $"akka.persistence.snapshot-store.walk-{trial}";
 
     public string TrialPath(int trial) => Path.Combine(_folder, $"trial-{trial}.db");
 
@@ -72,9 +85,10 @@ internal sealed class JournalDamageWalk : IDisposable
         try
         {
             var watcher = _kit.CreateTestProbe(_system);
-            var journal = Akka.Persistence.Persistence.Instance.Apply(_system).JournalFor(PluginId(index));
-            watcher.Watch(journal);
-            journal.Tell(GetStoreCounts.Instance, watcher.Ref);
+            var persistence = Akka.Persistence.Persistence.Instance.Apply(_system);
+            var store = _store == DamagedStore.Journal ? persistence.JournalFor(PluginId(index)) : persistence.SnapshotStoreFor(PluginId(index));
+            watcher.Watch(store);
+            store.Tell(GetStoreCounts.Instance, watcher.Ref);
             var started = watcher.ExpectMsg<object>(Answer);
             if (started is Terminated)
             {
@@ -87,8 +101,8 @@ internal sealed class JournalDamageWalk : IDisposable
             }
             finally
             {
-                journal.Tell(PoisonPill.Instance);
-                watcher.ExpectTerminated(journal, Answer);
+                store.Tell(PoisonPill.Instance);
+                watcher.ExpectTerminated(store, Answer);
             }
         }
         finally
@@ -103,8 +117,13 @@ internal sealed class JournalDamageWalk : IDisposable
         foreach (var (pid, expected) in trial.Expected)
         {
             var probe = _kit.CreateTestProbe(_system);
-            _system.ActorOf(TestPersistentActor.Props(pid, probe.Ref, journalPluginId: PluginId(index)));
-            switch (probe.ExpectMsg<object>(Answer))
+            _system.ActorOf(_store == DamagedStore.Journal
+                ? TestPersistentActor.Props(pid, probe.Ref, journalPluginId: PluginId(index))
+                : TestPersistentActor.Props(pid, probe.Ref, snapshotPluginId: PluginId(index)));
+            var answer = probe.ExpectMsg<object>(Answer);
+            // A snapshot offered is reported before recovery completes (or fails reading the events after it).
+            if (answer is SnapshotRestored) answer = probe.ExpectMsg<object>(Answer);
+            switch (answer)
             {
                 case RecoveryFailed failed:
                     return Find(failed.Reason, path) is { } named
@@ -150,18 +169,30 @@ internal sealed class JournalDamageWalk : IDisposable
 
     private Config WalkConfig()
     {
+        var pluginClass = _store == DamagedStore.Journal
+            ? "RaftActors.Persistence.Plugin.SqliteEventJournal, RaftActors.Persistence"
+            : "RaftActors.Persistence.Plugin.SqliteSnapshotStore, RaftActors.Persistence";
         var sections = string.Concat(Enumerable.Range(0, _trials.Count).Select(i => $$"""
-            akka.persistence.journal.walk-{{i}} {
-              class = "RaftActors.Persistence.Plugin.SqliteEventJournal, RaftActors.Persistence"
+            {{PluginId(i)}} {
+              class = "{{pluginClass}}"
               plugin-dispatcher = "akka.actor.default-dispatcher"
               # check-on-open is left at its default: the walk proves what a node gets.
               path = "{{TrialPath(i)}}"
             }
 
             """));
-        return ConfigurationFactory.ParseString(sections + $$"""
-            akka.persistence.snapshot-store.plugin = "{{RaftSqlitePersistence.SnapshotStorePluginId}}"
-            {{RaftSqlitePersistence.SnapshotStorePluginId}}.path = "{{Path.Combine(_folder, "walk-snapshots.db")}}"
+        // The store not under test: a real snapshot store beside a journal walk, the empty in-memory journal beside a
+        // snapshot store walk.
+        var other = _store == DamagedStore.Journal
+            ? $"""
+              akka.persistence.snapshot-store.plugin = "{RaftSqlitePersistence.SnapshotStorePluginId}"
+              {RaftSqlitePersistence.SnapshotStorePluginId}.path = "{Path.Combine(_folder, "walk-snapshots.db")}"
+              """
+            : """
+              akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
+              """;
+        return ConfigurationFactory.ParseString(sections + other + $$"""
+
             # Hundreds of refusals are expected: they are checked through the event stream, not printed.
             akka.loggers = ["RaftActors.Persistence.Tests.Plugin.SilentLogger, RaftActors.Persistence.Tests"]
             akka.loglevel = ERROR

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace RaftActors.Jepsen.Harness;
+
+/// <summary>
+/// One host process, <c>dotnet RaftActors.Host.dll</c> with fixed arguments (so a restart reuses its ports and
+/// data folder), optionally as its own OS user through <c>setpriv</c> so the firewall can tell its
+/// connections apart. It is started with <c>--exit-on-stdin-close</c>: if this test process dies, the
+/// node's standard input closes and it exits too. Dispose kills its whole process tree.
+/// </summary>
+internal sealed class NodeProcess(int index, IReadOnlyList<string> args, string secret, NodeUser? user) : IDisposable
+{
+    private const int KeptLines = 200;
+    private readonly Queue<string> _lines = new();
+    private Process? _process;
+
+    public int Index { get; } = index;
+    public bool Paused { get; private set; }
+    public bool Running => _process is { HasExited: false };
+    public string ExitStatus => _process is { HasExited: true } p ? $"exit code {p.ExitCode}" : "running";
+
+    public void Start()
+    {
+        if (Running) throw new InvalidOperationException($"node {Index} is already running");
+        _process?.Dispose();
+        var start = new ProcessStartInfo(user is null ? "dotnet" : "setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        if (user is not null)
+        {
+            foreach (var arg in new[] { $"--reuid={user.Uid}", $"--regid={user.Gid}", "--clear-groups", "--", "dotnet" }) start.ArgumentList.Add(arg);
+            start.Environment["HOME"] = user.Home;
+        }
+        start.ArgumentList.Add(HostBinary.Dll);
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["RAFTACTORS_Node__Secret"] = secret;
+        start.Environment["Logging__LogLevel__Default"] = "Information";
+        start.Environment["Logging__LogLevel__Microsoft"] = "Warning";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start node {Index}");
+        process.OutputDataReceived += (_, e) => Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => Keep(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        Paused = false;
+    }
+
+    /// <summary>kill -9 (of the whole tree, which is this one process: setpriv execs dotnet, which runs the host in-process).</summary>
+    public void Kill()
+    {
+        if (_process is not { HasExited: false } p) return;
+        p.Kill(entireProcessTree: true);
+        p.WaitForExit();
+        Paused = false;
+    }
+
+    public void Pause()
+    {
+        Signal("STOP");
+        Paused = true;
+    }
+
+    public void Resume()
+    {
+        Signal("CONT");
+        Paused = false;
+    }
+
+    private void Signal(string signal)
+    {
+        if (_process is { HasExited: false } p) Shell.Run("kill", $"-{signal}", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    public string Tail()
+    {
+        lock (_lines) return string.Join('\n', _lines);
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_lines)
+        {
+            _lines.Enqueue(line);
+            while (_lines.Count > KeptLines) _lines.Dequeue();
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Kill();
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already reaped.
+        }
+        _process?.Dispose();
+    }
+}
