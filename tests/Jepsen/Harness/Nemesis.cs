@@ -116,7 +116,7 @@ internal sealed class Nemesis(JepsenCluster cluster, HistoryRecorder recorder, R
             default:
                 // Membership changes and journal damage: the "fault" is the whole change, held as long as it takes.
                 hold = TimeSpan.Zero;
-                targets = "";
+                targets = victim.Name;
                 break;
         }
         log($"nemesis: {Describe(kind)} {targets} (leader was {leader.Name}){(hold > TimeSpan.Zero ? $" for {hold.TotalSeconds:F1} s" : "")}");
