@@ -19,6 +19,7 @@ internal sealed class HistoryRecorder
     /// <summary>Answers the client could not make sense of (a success carrying another value): each one fails the run.</summary>
     public IReadOnlyList<string> Anomalies => [.. _anomalies];
 
+    /// <param name="node">The id of the node the request goes to.</param>
     public async Task<Operation> WriteAsync(int process, int node, NodeClient client, string key, string value)
     {
         var id = Interlocked.Increment(ref _nextId);
@@ -33,7 +34,7 @@ internal sealed class HistoryRecorder
             _anomalies.Enqueue(ex.Message);
             outcome = Outcome.Unknown;
         }
-        return Record(new Operation(id, process, key, OpKind.Write, value, invoked, Now, outcome, node + 1));
+        return Record(new Operation(id, process, key, OpKind.Write, value, invoked, Now, outcome, node));
     }
 
     public async Task<Operation> ReadAsync(int process, int node, NodeClient client, string key)
@@ -41,7 +42,7 @@ internal sealed class HistoryRecorder
         var id = Interlocked.Increment(ref _nextId);
         var invoked = Now;
         var (outcome, value, _) = await client.GetAsync(key, CancellationToken.None).ConfigureAwait(false);
-        return Record(new Operation(id, process, key, OpKind.Read, value, invoked, Now, outcome, node + 1));
+        return Record(new Operation(id, process, key, OpKind.Read, value, invoked, Now, outcome, node));
     }
 
     private Operation Record(Operation op)

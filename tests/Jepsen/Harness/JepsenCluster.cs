@@ -5,25 +5,32 @@ using System.Net.Sockets;
 namespace RaftActors.Jepsen.Harness;
 
 /// <summary>
-/// N founding host processes on 127.0.0.1 with their own data folders (and, when partitions can run, their
-/// own OS users behind the loopback firewall). Dispose stops everything it started, in the order that
-/// leaves nothing behind: processes, firewall table, users, folders.
+/// The host processes of a run on 127.0.0.1, each with its own data folder (and, when partitions can run, its
+/// own OS user behind the loopback firewall). It starts with N founding nodes (ids 1..N); membership changes
+/// retire nodes and add joiners under new ids, never reused. <see cref="Members"/> is the current membership,
+/// which the workload and the nemeses use. Dispose stops everything it ever started, in the order that leaves
+/// nothing behind: processes, firewall table, users, folders.
 /// </summary>
 internal sealed class JepsenCluster : IDisposable
 {
     public const string Secret = "jepsen-suite-secret-0123456789abcdef";
+    public const string ClusterId = "jepsen";
     public static readonly TimeSpan ClientTimeout = TimeSpan.FromSeconds(5);
 
     private readonly string _root;
+    private readonly int _tickMs;
+    private readonly bool _partitions;
     private readonly List<NodeUser> _users = [];
-    private readonly List<NodeProcess> _nodes = [];
-    private readonly List<NodeClient> _clients = [];
-    private readonly List<NodeClient> _control = [];
+    private readonly List<ClusterNode> _everyNode = [];
     private readonly LoopbackFirewall? _firewall;
+    private volatile IReadOnlyList<ClusterNode> _members = [];
+    private int _lastId;
 
     public JepsenCluster(int size, bool partitions, int tickMs = 100)
     {
         _root = Directory.CreateTempSubdirectory("raftactors-jepsen-").FullName;
+        _tickMs = tickMs;
+        _partitions = partitions;
         try
         {
             // The nodes may run as their own users: they must reach their folders below this one.
@@ -31,26 +38,17 @@ internal sealed class JepsenCluster : IDisposable
             var ports = FreePorts(2 * size);
             var peers = string.Join(',', Enumerable.Range(0, size).Select(i => $"127.0.0.1:{ports[size + i]}"));
             var ids = string.Join(',', Enumerable.Range(1, size));
+            var founders = new List<ClusterNode>();
             for (var i = 0; i < size; i++)
             {
-                var data = Path.Combine(_root, $"node{i + 1}");
-                Directory.CreateDirectory(data);
-                NodeUser? user = null;
-                if (partitions)
-                {
-                    user = NodeUser.Create($"rajepsen{i + 1}", data);
-                    _users.Add(user);
-                    user.Own(data);
-                }
-                string[] args = ["--node-id", $"{i + 1}", "--http-port", $"{ports[i]}", "--host", $"127.0.0.1:{ports[size + i]}", "--cluster",
-                    "--peers", peers, "--keys", ids, "--data-dir", data, "--cluster-id", "jepsen", "--tick-ms", tickMs.ToString(CultureInfo.InvariantCulture),
-                    "--exit-on-stdin-close"];
-                _nodes.Add(new NodeProcess(i, args, Secret, user));
-                _clients.Add(new NodeClient(ports[i], ClientTimeout));
-                _control.Add(new NodeClient(ports[i], TimeSpan.FromSeconds(2)));
+                founders.Add(Create(++_lastId, ports[i], ports[size + i], (id, data, http, peer) =>
+                [
+                    "--node-id", $"{id}", "--http-port", $"{http}", "--host", $"127.0.0.1:{peer}", "--cluster",
+                    "--peers", peers, "--keys", ids, "--data-dir", data, .. Common(),
+                ]));
             }
-            PeerPorts = ports[size..];
-            if (partitions) _firewall = LoopbackFirewall.Install([.. _users.Select((u, i) => (u.Uid, PeerPorts[i]))]);
+            _members = founders;
+            if (partitions) _firewall = LoopbackFirewall.Install([.. founders.Select(n => (n.Id, n.User!.Uid))]);
         }
         catch
         {
@@ -59,51 +57,103 @@ internal sealed class JepsenCluster : IDisposable
         }
     }
 
-    public int Size => _nodes.Count;
-    public IReadOnlyList<int> PeerPorts { get; } = [];
-    public IReadOnlyList<NodeProcess> Nodes => _nodes;
+    /// <summary>The current members, as of the last membership change the harness saw committed.</summary>
+    public IReadOnlyList<ClusterNode> Members => _members;
+
+    public int Size => _members.Count;
     public LoopbackFirewall? Firewall => _firewall;
 
-    /// <summary>The client the workload uses for node <paramref name="i"/> (the client timeout of the run).</summary>
-    public NodeClient Client(int i) => _clients[i];
+    public ClusterNode Member(int id) => _members.Single(n => n.Id == id);
 
-    /// <summary>A client with a short timeout for the harness's own probing.</summary>
-    public NodeClient Control(int i) => _control[i];
+    /// <summary>The id the next added node gets: one more than any id used so far.</summary>
+    public int NextId => _lastId + 1;
 
     public void StartAll()
     {
-        foreach (var node in _nodes) node.Start();
+        foreach (var node in _members) node.Process.Start();
     }
 
-    public async Task WaitHealthyAsync(int i, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>
+    /// A new node (id <see cref="NextId"/>, fresh ports and folder, its own user behind the firewall) set up to join
+    /// through <paramref name="target"/> with <c>--join --target</c>; not started, not yet a member.
+    /// </summary>
+    public ClusterNode CreateJoiner(ClusterNode target)
+    {
+        var ports = FreePorts(2);
+        var node = Create(++_lastId, ports[0], ports[1], (_, data, http, peer) =>
+            ["--http-port", $"{http}", "--host", $"127.0.0.1:{peer}", "--data-dir", data, "--join", "--target", target.Url, .. Common()]);
+        _firewall?.Register(node.Id, node.User!.Uid);
+        return node;
+    }
+
+    /// <summary>Makes <paramref name="node"/> a member for the workload and the nemeses (once its addition is committed).</summary>
+    public void Admit(ClusterNode node) => _members = [.. _members.Where(n => n.Id != node.Id), node];
+
+    /// <summary>Takes <paramref name="node"/> out of the membership the clients use (once its removal is committed).</summary>
+    public void Retire(ClusterNode node) => _members = [.. _members.Where(n => n.Id != node.Id)];
+
+    /// <summary>Stops a node that is no longer a member and deletes its data folder.</summary>
+    public static void Wipe(ClusterNode node)
+    {
+        node.Process.Kill();
+        Directory.Delete(node.DataDir, recursive: true);
+    }
+
+    private string[] Common() =>
+        ["--cluster-id", ClusterId, "--tick-ms", _tickMs.ToString(CultureInfo.InvariantCulture), "--exit-on-stdin-close"];
+
+    private ClusterNode Create(int id, int http, int peer, Func<int, string, int, int, string[]> args)
+    {
+        var data = Path.Combine(_root, $"node{id}");
+        Directory.CreateDirectory(data);
+        NodeUser? user = null;
+        if (_partitions)
+        {
+            user = NodeUser.Create($"rajepsen{id}", data);
+            _users.Add(user);
+            user.Own(data);
+        }
+        var node = new ClusterNode(id, http, peer, data, user, new NodeProcess(id, args(id, data, http, peer), Secret, user));
+        _everyNode.Add(node);
+        return node;
+    }
+
+    public async Task WaitHealthyAsync(ClusterNode node, TimeSpan timeout, CancellationToken cancel)
     {
         await Poll.UntilAsync(async () =>
         {
-            if (!_nodes[i].Running) throw new InvalidOperationException($"node {i + 1} exited ({_nodes[i].ExitStatus}):\n{_nodes[i].Tail()}");
-            return await _control[i].HealthyAsync(cancel).ConfigureAwait(false);
-        }, timeout, $"node {i + 1} to be healthy", cancel).ConfigureAwait(false);
+            if (!node.Process.Running) throw new InvalidOperationException($"{node.Name} exited ({node.Process.ExitStatus}):\n{node.Process.Tail()}");
+            return await node.Control.HealthyAsync(cancel).ConfigureAwait(false);
+        }, timeout, $"{node.Name} to be healthy", cancel).ConfigureAwait(false);
     }
 
-    /// <summary>Waits until every running, unpaused node names the same leader; returns its index.</summary>
-    public async Task<int> WaitLeaderAsync(TimeSpan timeout, CancellationToken cancel)
+    public async Task WaitAllHealthyAsync(TimeSpan timeout, CancellationToken cancel)
     {
-        var leader = -1;
+        foreach (var node in _members) await WaitHealthyAsync(node, timeout, cancel).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits until every running, unpaused member names the same leader, a member; returns it.</summary>
+    public async Task<ClusterNode> WaitLeaderAsync(TimeSpan timeout, CancellationToken cancel)
+    {
+        ClusterNode? leader = null;
         await Poll.UntilAsync(async () =>
         {
+            var members = _members;
             var seen = new HashSet<ulong>();
-            for (var i = 0; i < Size; i++)
+            foreach (var node in members)
             {
-                if (!_nodes[i].Running || _nodes[i].Paused) continue;
-                seen.Add((await _control[i].StatusAsync(cancel).ConfigureAwait(false))?.Leader ?? 0);
+                if (!node.Process.Running || node.Process.Paused) continue;
+                seen.Add((await node.Control.StatusAsync(cancel).ConfigureAwait(false))?.Leader ?? 0);
             }
             if (seen.Count != 1 || seen.Single() == 0) return false;
-            leader = (int)seen.Single() - 1;
-            return true;
-        }, timeout, "one leader that every node agrees on", cancel).ConfigureAwait(false);
-        return leader;
+            leader = members.FirstOrDefault(n => (ulong)n.Id == seen.Single());
+            return leader is not null;
+        }, timeout, "one leader that every member agrees on", cancel).ConfigureAwait(false);
+        return leader!;
     }
 
-    public string Dump() => string.Join("\n\n", _nodes.Select(n => $"--- node {n.Index + 1} (last lines)\n{n.Tail()}"));
+    public string Dump() => string.Join("\n\n", _everyNode.Select(n =>
+        $"--- {n.Name}{(_members.Contains(n) ? "" : " (removed)")} (last lines)\n{n.Process.Tail()}"));
 
     private static int[] FreePorts(int count)
     {
@@ -116,8 +166,7 @@ internal sealed class JepsenCluster : IDisposable
 
     public void Dispose()
     {
-        foreach (var node in _nodes) node.Dispose();
-        foreach (var client in _clients.Concat(_control)) client.Dispose();
+        foreach (var node in _everyNode) node.Dispose();
         _firewall?.Dispose();
         foreach (var user in _users) user.Dispose();
         try

@@ -51,8 +51,27 @@ internal sealed record JepsenReport(
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"key {failure.Key}: not linearizable; smallest failing window ({failure.Window.Count} of {failure.Operations} operations):");
             foreach (var op in failure.Window) text.AppendLine(CultureInfo.InvariantCulture, $"  {op}");
+            text.AppendLine("  the writes whose values its reads returned:");
+            foreach (var line in ReadSources(failure)) text.AppendLine(CultureInfo.InvariantCulture, $"    {line}");
         }
         foreach (var fault in Faults) text.AppendLine(CultureInfo.InvariantCulture, $"fault {Nemesis.Describe(fault.Kind)} {fault.Targets}: held {fault.Held.TotalSeconds:F1} s, recovered in {fault.Recovery.TotalSeconds:F1} s");
         return text.ToString();
+    }
+
+    /// <summary>
+    /// For each value a read of the window returned, the write of it (from the whole history: it is often outside
+    /// the window, and where it sits is what the reader needs), or a note that no client wrote that value.
+    /// </summary>
+    private IEnumerable<string> ReadSources(KeyVerdict failure)
+    {
+        var values = failure.Window.Where(o => o is { Kind: OpKind.Read, Value: not null }).Select(o => o.Value!).Distinct(StringComparer.Ordinal).ToList();
+        if (values.Count == 0) yield return "(none: every read in the window returned nothing)";
+        foreach (var value in values)
+        {
+            var write = History.FirstOrDefault(o => o.Kind == OpKind.Write && o.Key == failure.Key && o.Value == value);
+            yield return write is null
+                ? $"{value}: written by no client"
+                : $"{write}{(failure.Window.Any(o => o.Id == write.Id) ? "" : " (outside the window)")}";
+        }
     }
 }

@@ -23,7 +23,7 @@ internal sealed class JepsenRun(JepsenOptions options, Action<string> log)
         try
         {
             cluster.StartAll();
-            for (var i = 0; i < cluster.Size; i++) await cluster.WaitHealthyAsync(i, Startup, cancel).ConfigureAwait(false);
+            await cluster.WaitAllHealthyAsync(Startup, cancel).ConfigureAwait(false);
             await cluster.WaitLeaderAsync(Startup, cancel).ConfigureAwait(false);
 
             using var stop = new CancellationTokenSource();
@@ -52,7 +52,8 @@ internal sealed class JepsenRun(JepsenOptions options, Action<string> log)
             var check = LinearizabilityChecker.Check(history, new CheckBudget(50_000_000, TimeSpan.FromMinutes(3)));
             var report = new JepsenReport(options, noPartitions, history, nemesis.Faults,
                 FaultFreeFailures: history.Count(o => o.Invoked >= faultFreeStart && o.Invoked < faultFreeEnd && o.Outcome != Outcome.Ok),
-                LostWrites: LostWrites.Find(history, finals), check, watch.Elapsed, [.. problems, .. recorder.Anomalies.Select(a => $"client: {a}")]);
+                LostWrites: LostWrites.Find(history, finals), check, watch.Elapsed,
+                [.. problems, .. nemesis.Problems.Select(p => $"nemesis: {p}"), .. recorder.Anomalies.Select(a => $"client: {a}")]);
             if (!report.Passed) log(cluster.Dump());
             return report;
         }
@@ -63,35 +64,34 @@ internal sealed class JepsenRun(JepsenOptions options, Action<string> log)
         }
     }
 
-    /// <summary>Ends every fault: links back, paused nodes continued, killed nodes restarted; waits for all to serve.</summary>
+    /// <summary>Ends every fault: links back, paused members continued, killed members restarted; waits for all to serve.</summary>
     private static async Task HealAsync(JepsenCluster cluster, CancellationToken cancel)
     {
         cluster.Firewall?.HealAll();
-        foreach (var node in cluster.Nodes)
+        foreach (var node in cluster.Members)
         {
-            if (node.Paused) node.Resume();
-            if (!node.Running) node.Start();
+            if (node.Process.Paused) node.Process.Resume();
+            if (!node.Process.Running) node.Process.Start();
         }
-        for (var i = 0; i < cluster.Size; i++) await cluster.WaitHealthyAsync(i, Settle, cancel).ConfigureAwait(false);
+        await cluster.WaitAllHealthyAsync(Settle, cancel).ConfigureAwait(false);
         await cluster.WaitLeaderAsync(Settle, cancel).ConfigureAwait(false);
     }
 
-    /// <summary>A linearizable read of every key on every node, retried until it answers; each read is part of the history.</summary>
+    /// <summary>A linearizable read of every key on every current member, retried until it answers; each read is part of the history.</summary>
     private async Task<List<Operation>> FinalReadsAsync(JepsenCluster cluster, HistoryRecorder recorder, CancellationToken cancel)
     {
         var finals = new List<Operation>();
-        var keys = Enumerable.Range(0, options.Keys).Select(Workload.Key).Append(Nemesis.ProbeKey);
+        var keys = Enumerable.Range(0, options.Keys).Select(Workload.Key).Append(Nemesis.ProbeKey).Append(Nemesis.JournalKey);
         foreach (var key in keys)
         {
-            for (var i = 0; i < cluster.Size; i++)
+            foreach (var node in cluster.Members)
             {
                 Operation? read = null;
-                var node = i;
                 await Poll.UntilAsync(async () =>
                 {
-                    read = await recorder.ReadAsync(-2, node, cluster.Control(node), key).ConfigureAwait(false);
+                    read = await recorder.ReadAsync(-2, node.Id, node.Control, key).ConfigureAwait(false);
                     return read.Outcome == Outcome.Ok;
-                }, Settle, $"a final read of {key} on node {node + 1}", cancel).ConfigureAwait(false);
+                }, Settle, $"a final read of {key} on {node.Name}", cancel).ConfigureAwait(false);
                 finals.Add(read!);
             }
         }

@@ -58,6 +58,32 @@ internal sealed class NodeClient : IDisposable
         return (data.Value.GetProperty("id").GetUInt64(), data.Value.GetProperty("leader").GetUInt64());
     }
 
+    /// <summary>An admin call (addNode, deleteNode): the HTTP status (0 when no answer came), the envelope's code and the raw answer.</summary>
+    public async Task<(HttpStatusCode Status, string Code, string Raw)> PostAsync(string path, string json, CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, Encoding.UTF8, "application/json") };
+        var (status, code, _, raw) = await SendAsync(request, cancel).ConfigureAwait(false);
+        return (status, code, raw);
+    }
+
+    /// <summary>The node ids of <c>/raft/api/getPeerList</c>, or null when the node does not answer.</summary>
+    public async Task<IReadOnlySet<int>?> PeerIdsAsync(CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/raft/api/getPeerList");
+        var (status, code, data, _) = await SendAsync(request, cancel).ConfigureAwait(false);
+        if (status != HttpStatusCode.OK || code != "000000" || data is not { ValueKind: JsonValueKind.Object } peers) return null;
+        return peers.EnumerateObject().Select(p => int.Parse(p.Name, System.Globalization.CultureInfo.InvariantCulture)).ToHashSet();
+    }
+
+    /// <summary>The members of the node's configuration (id → voter) from its status, or null when it does not answer.</summary>
+    public async Task<IReadOnlyDictionary<int, bool>?> MembersAsync(CancellationToken cancel)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/raft/api/status");
+        var (status, code, data, _) = await SendAsync(request, cancel).ConfigureAwait(false);
+        if (status != HttpStatusCode.OK || code != "000000" || data is null) return null;
+        return data.Value.GetProperty("members").EnumerateArray().ToDictionary(m => m.GetProperty("id").GetInt32(), m => m.GetProperty("voter").GetBoolean());
+    }
+
     public async Task<bool> HealthyAsync(CancellationToken cancel)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/health");

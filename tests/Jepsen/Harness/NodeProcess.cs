@@ -9,20 +9,24 @@ namespace RaftActors.Jepsen.Harness;
 /// connections apart. It is started with <c>--exit-on-stdin-close</c>: if this test process dies, the
 /// node's standard input closes and it exits too. Dispose kills its whole process tree.
 /// </summary>
-internal sealed class NodeProcess(int index, IReadOnlyList<string> args, string secret, NodeUser? user) : IDisposable
+internal sealed class NodeProcess(int id, IReadOnlyList<string> args, string secret, NodeUser? user) : IDisposable
 {
     private const int KeptLines = 200;
     private readonly Queue<string> _lines = new();
     private Process? _process;
 
-    public int Index { get; } = index;
+    /// <summary>The node id this process runs as (the harness gives every process an id of its own, never reused).</summary>
+    public int Id { get; } = id;
     public bool Paused { get; private set; }
     public bool Running => _process is { HasExited: false };
     public string ExitStatus => _process is { HasExited: true } p ? $"exit code {p.ExitCode}" : "running";
 
+    /// <summary>The exit code once the process has exited, else null.</summary>
+    public int? ExitCode => _process is { HasExited: true } p ? p.ExitCode : null;
+
     public void Start()
     {
-        if (Running) throw new InvalidOperationException($"node {Index} is already running");
+        if (Running) throw new InvalidOperationException($"node {Id} is already running");
         _process?.Dispose();
         var start = new ProcessStartInfo(user is null ? "dotnet" : "setpriv")
         {
@@ -42,7 +46,7 @@ internal sealed class NodeProcess(int index, IReadOnlyList<string> args, string 
         start.Environment["Logging__LogLevel__Default"] = "Information";
         start.Environment["Logging__LogLevel__Microsoft"] = "Warning";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start node {Index}");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start node {Id}");
         process.OutputDataReceived += (_, e) => Keep(e.Data);
         process.ErrorDataReceived += (_, e) => Keep(e.Data);
         process.BeginOutputReadLine();
@@ -58,6 +62,30 @@ internal sealed class NodeProcess(int index, IReadOnlyList<string> args, string 
         p.Kill(entireProcessTree: true);
         p.WaitForExit();
         Paused = false;
+    }
+
+    /// <summary>
+    /// A clean stop: closes standard input (the host runs with <c>--exit-on-stdin-close</c>) and waits for the exit,
+    /// so the journal is closed properly (SQLite folds its write-ahead log into the database file). Kills it if it
+    /// does not exit within <paramref name="timeout"/>; returns whether it stopped by itself.
+    /// </summary>
+    public bool Stop(TimeSpan timeout)
+    {
+        if (_process is not { HasExited: false } p) return true;
+        if (Paused) Resume();
+        p.StandardInput.Close();
+        if (p.WaitForExit(timeout)) return true;
+        Kill();
+        return false;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for the process to exit by itself; true if it did (its output then read to the end).</summary>
+    public bool WaitForExit(TimeSpan timeout)
+    {
+        if (_process is not { } p) return true;
+        if (!p.WaitForExit(timeout)) return false;
+        p.WaitForExit();
+        return true;
     }
 
     public void Pause()

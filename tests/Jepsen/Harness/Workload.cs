@@ -4,7 +4,7 @@ namespace RaftActors.Jepsen.Harness;
 
 /// <summary>
 /// Concurrent workers, each doing writes of unique values and linearizable reads on a few keys, every
-/// request to a random node. A worker never cancels its request in flight: it ends with the client timeout,
+/// request to a random current member. A worker never cancels its request in flight: it ends with the client timeout,
 /// so stopping the workload does not make outcomes unknown.
 /// </summary>
 internal sealed class Workload(JepsenCluster cluster, HistoryRecorder recorder, int workers, int keys, int seed)
@@ -20,16 +20,18 @@ internal sealed class Workload(JepsenCluster cluster, HistoryRecorder recorder, 
         var sequence = 0;
         while (!stop.IsCancellationRequested)
         {
-            var node = random.Next(cluster.Size);
+            // The membership as it is now: a node removed meanwhile answers (or not) like any node that fails.
+            var members = cluster.Members;
+            var node = members[random.Next(members.Count)];
             var key = Key(random.Next(keys));
             if (random.Next(2) == 0)
             {
                 var value = string.Create(CultureInfo.InvariantCulture, $"w{worker}-{sequence++}");
-                await recorder.WriteAsync(worker, node, cluster.Client(node), key, value).ConfigureAwait(false);
+                await recorder.WriteAsync(worker, node.Id, node.Client, key, value).ConfigureAwait(false);
             }
             else
             {
-                await recorder.ReadAsync(worker, node, cluster.Client(node), key).ConfigureAwait(false);
+                await recorder.ReadAsync(worker, node.Id, node.Client, key).ConfigureAwait(false);
             }
             // A short think time: the machine is shared, and the history stays a size the checker eats in seconds.
             try
