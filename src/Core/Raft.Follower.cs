@@ -59,7 +59,7 @@ internal sealed partial class Raft
 
     private ProposeResult HupForTransfer()
     {
-        if (!Promotable) return ProposeResult.Accepted;
+        if (!MayCampaign()) return ProposeResult.Accepted;
         Campaign(CampaignType.Transfer);
         return ProposeResult.Accepted;
     }
@@ -139,7 +139,8 @@ internal sealed partial class Raft
         // The leader sends at most our match index, and entries up to the match index agree with the
         // leader's; clamping keeps a heartbeat that races a truncation from pointing past our log.
         Log.CommitTo(Math.Min(m.Commit, Log.LastIndex()));
-        Send(new RaftMessage { To = m.From, Type = MessageType.HeartbeatResponse, Context = m.Context });
+        // Index is the leader's lease stamp (0 without lease reads), echoed so it knows when our guard began.
+        Send(new RaftMessage { To = m.From, Type = MessageType.HeartbeatResponse, Context = m.Context, Index = m.Index });
     }
 
     private void HandleSnapshot(RaftMessage m)

@@ -95,11 +95,12 @@ internal sealed partial class Raft
 
     private void ServeReadIndex(RaftMessage m)
     {
-        if (_readOnly.Option == ReadOnlyOption.LeaseBased)
+        if (LeaseReads && _lease.Holds(Id, _clock, Tracker.Config.Voters))
         {
             RespondToReadIndex(m, Log.Committed);
             return;
         }
+        // A safe read, or a lease read outside the lease: confirm leadership with a heartbeat round.
         var context = m.Entries[0].Data;
         _readOnly.Add(Log.Committed, m);
         _readOnly.RecordAck(Id, context);
@@ -176,7 +177,8 @@ internal sealed partial class Raft
         // The follower is alive: let one more append through a full window.
         if (pr.State == ProgressState.Replicate && pr.Inflights.Full) pr.Inflights.FreeFirstOne();
         if (pr.Match < Log.LastIndex()) SendAppend(m.From);
-        if (_readOnly.Option != ReadOnlyOption.Safe || m.Context.Length == 0) return;
+        if (LeaseReads) _lease.RecordAck(m.From, m.Index, _clock);
+        if (m.Context.Length == 0) return;
         var acks = _readOnly.RecordAck(m.From, m.Context);
         if (acks is null || Tracker.Config.Voters.Vote(acks) != VoteResult.Won) return;
         foreach (var (request, index) in _readOnly.Advance(m.Context)) RespondToReadIndex(request, index);
@@ -210,7 +212,12 @@ internal sealed partial class Raft
         else SendAppend(transferee);
     }
 
-    private void SendTimeoutNow(ulong to) => Send(new RaftMessage { To = to, Type = MessageType.TimeoutNow });
+    private void SendTimeoutNow(ulong to)
+    {
+        // The transferee's campaign bypasses the voters' guard, whenever the message arrives.
+        _lease.Revoke();
+        Send(new RaftMessage { To = to, Type = MessageType.TimeoutNow });
+    }
 
     /// <summary>Appends proposals at the end of the log with the current term; false when over the uncommitted cap.</summary>
     private bool AppendEntries(IReadOnlyList<Entry> entries)
@@ -261,7 +268,9 @@ internal sealed partial class Raft
             if (id == Id) continue;
             // Never tell a follower a commit index beyond what it is known to hold.
             var commit = Math.Min(pr.Match, Log.Committed);
-            Send(new RaftMessage { To = id, Type = MessageType.Heartbeat, Commit = commit, Context = context });
+            // With lease reads, Index stamps the heartbeat with our tick count; the response echoes it.
+            var stamp = LeaseReads ? _clock : 0;
+            Send(new RaftMessage { To = id, Type = MessageType.Heartbeat, Commit = commit, Context = context, Index = stamp });
         }
     }
 

@@ -51,8 +51,11 @@ internal sealed partial class Raft
         {
             var force = m.Context.AsSpan().SequenceEqual(CampaignTransferContext);
             // The disruption guard (thesis §4.2.3): while we hear from a live leader, a vote request
-            // cannot depose it — unless the leader itself asked for the election (transfer).
-            var inLease = _config.CheckQuorum && Leader != 0 && ElectionElapsed < ElectionTimeout;
+            // cannot depose it — unless the leader itself asked for the election (transfer). With lease
+            // reads it is also the promise a leader's lease rests on (LeaderLease), so it holds for an
+            // election timeout after a start too: a restart forgot which leader we last heard from.
+            var inLease = _config.CheckQuorum && ElectionElapsed < ElectionTimeout
+                && (Leader != 0 || (LeaseReads && _clock <= (ulong)ElectionTimeout));
             if (!force && inLease)
             {
                 Debug($"ignored {m.Type} from {m.From} at term {m.Term}: leader {Leader} is live");
@@ -116,20 +119,29 @@ internal sealed partial class Raft
 
     private ProposeResult Hup(CampaignType type)
     {
-        if (Role == StateRole.Leader || !Promotable) return ProposeResult.Accepted;
-        // A node with a committed but unapplied membership change must not campaign: it does not yet
-        // know the configuration it would be elected under.
+        if (Role == StateRole.Leader || !MayCampaign()) return ProposeResult.Accepted;
+        Campaign(type);
+        return ProposeResult.Accepted;
+    }
+
+    /// <summary>
+    /// The guard of every campaign, ordinary or for a transfer (etcd checks both): a node that may vote,
+    /// and that has no committed but unapplied membership change, since it does not yet know the
+    /// configuration it would be elected under (and would count votes with the wrong quorum).
+    /// </summary>
+    private bool MayCampaign()
+    {
+        if (!Promotable) return false;
         if (Log.Committed > Log.Applied)
         {
             var unapplied = Log.Slice(Log.Applied + 1, Log.Committed + 1, LogSizes.NoLimit) ?? [];
             if (unapplied.Any(e => e.Type == EntryType.ConfChange))
             {
                 Info("cannot campaign: a membership change is committed but not applied");
-                return ProposeResult.Accepted;
+                return false;
             }
         }
-        Campaign(type);
-        return ProposeResult.Accepted;
+        return true;
     }
 
     internal void Campaign(CampaignType type)

@@ -24,6 +24,9 @@ internal sealed partial class Raft
     private readonly List<ReadState> _readStates = [];
     private readonly List<RaftMessage> _pendingReadIndexMessages = [];
     private ReadOnlyRequests _readOnly;
+    private LeaderLease _lease;
+    // Ticks since the node started (from 1, so a heartbeat stamp of 0 means "not stamped"): the lease clock.
+    private ulong _clock = 1;
     private int _heartbeatElapsed;
     private int _randomizedElectionTimeout;
     private ulong _uncommittedSize;
@@ -38,6 +41,7 @@ internal sealed partial class Raft
         Log = new RaftLog(config.Storage, config.MaxCommittedSizePerReady);
         Tracker = new ProgressTracker(config.MaxInflightMsgs, config.MaxInflightBytes);
         _readOnly = new ReadOnlyRequests(config.ReadOnlyOption);
+        _lease = new LeaderLease(config.LeaseTicks);
         ElectionTimeout = config.ElectionTick;
         HeartbeatTimeout = config.HeartbeatTick;
 
@@ -69,6 +73,8 @@ internal sealed partial class Raft
     public int ElectionTimeout { get; }
     public int HeartbeatTimeout { get; }
     public int ElectionElapsed { get; private set; }
+
+    private bool LeaseReads => _readOnly.Option == ReadOnlyOption.LeaseBased;
 
     public IReadOnlyList<RaftMessage> Messages => _messages;
     public IReadOnlyList<RaftMessage> MessagesAfterPersist => _messagesAfterPersist;
@@ -102,6 +108,7 @@ internal sealed partial class Raft
 
     public void Tick()
     {
+        _clock++;
         if (Role == StateRole.Leader) TickHeartbeat();
         else TickElection();
     }
@@ -197,6 +204,7 @@ internal sealed partial class Raft
         PendingConfIndex = 0;
         _uncommittedSize = 0;
         _readOnly = new ReadOnlyRequests(_readOnly.Option);
+        _lease = new LeaderLease(_config.LeaseTicks);
         _pendingReadIndexMessages.Clear();
     }
 

@@ -49,6 +49,17 @@ public sealed class RaftConfig
 
     public ReadOnlyOption ReadOnlyOption { get; init; } = ReadOnlyOption.Safe;
 
+    /// <summary>
+    /// With <see cref="ReadOnlyOption.LeaseBased"/>: how many ticks the nodes' clocks may drift apart within
+    /// an election timeout. The lease lasts <c>ElectionTick - 1 - LeaseClockDriftTicks</c> ticks from the
+    /// heartbeat a quorum last answered, strictly less than the earliest another leader can be elected
+    /// (see <see cref="LeaderLease"/>).
+    /// </summary>
+    public int LeaseClockDriftTicks { get; init; } = 1;
+
+    /// <summary>Ticks a lease lasts after the heartbeat round a quorum answered.</summary>
+    internal int LeaseTicks => ElectionTick - 1 - LeaseClockDriftTicks;
+
     /// <summary>Followers drop proposals instead of forwarding them to the leader.</summary>
     public bool DisableProposalForwarding { get; init; }
 
@@ -80,6 +91,12 @@ public sealed class RaftConfig
         if (ReadOnlyOption == ReadOnlyOption.LeaseBased && !CheckQuorum)
         {
             throw new ArgumentException("lease-based reads need CheckQuorum", nameof(ReadOnlyOption));
+        }
+        if (LeaseClockDriftTicks < 0) throw new ArgumentException("LeaseClockDriftTicks must not be negative", nameof(LeaseClockDriftTicks));
+        if (ReadOnlyOption == ReadOnlyOption.LeaseBased && LeaseTicks < 1)
+        {
+            throw new ArgumentException(
+                $"a lease would last {LeaseTicks} ticks: ElectionTick must exceed LeaseClockDriftTicks + 2", nameof(LeaseClockDriftTicks));
         }
         ArgumentNullException.ThrowIfNull(Storage);
         ArgumentNullException.ThrowIfNull(Logger);

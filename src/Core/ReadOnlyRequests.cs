@@ -7,7 +7,11 @@ public enum ReadOnlyOption
 {
     /// <summary>ReadIndex (thesis §6.4): a heartbeat round acknowledged by a quorum. Safe under any clock behaviour.</summary>
     Safe,
-    /// <summary>Leader lease: trust check-quorum instead of a round trip. Faster; unsafe if clocks drift unboundedly.</summary>
+    /// <summary>
+    /// Leader lease (<see cref="LeaderLease"/>): no round trip while a quorum answered a heartbeat recently
+    /// enough that no other leader can have been elected since; a ReadIndex round otherwise. Faster; unsafe
+    /// if clocks drift more than <see cref="RaftConfig.LeaseClockDriftTicks"/>.
+    /// </summary>
     LeaseBased,
 }
 

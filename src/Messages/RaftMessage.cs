@@ -10,7 +10,8 @@ namespace RaftActors.Messages;
 /// <item>Vote/PreVote: <see cref="LogTerm"/>/<see cref="Index"/> describe the candidate's last entry.</item>
 /// <item>Snapshot: <see cref="Snapshot"/>.</item>
 /// <item>ReadIndex: <see cref="Entries"/>[0].Data is the caller's request context; the response echoes it with the read <see cref="Index"/>.</item>
-/// <item>Heartbeat: <see cref="Context"/> carries the ReadIndex round context, echoed in the response.</item>
+/// <item>Heartbeat: <see cref="Context"/> carries the ReadIndex round context and, with lease reads, <see cref="Index"/> the
+/// leader's tick count at sending; the response echoes both.</item>
 /// </list>
 /// </summary>
 public sealed record RaftMessage

@@ -42,6 +42,7 @@ public sealed partial class RaftSettings
             PreVote = raft.Flag("pre-vote", true),
             CheckQuorum = raft.Flag("check-quorum", true),
             LeaseBasedReads = raft.Flag("lease-based-reads", false),
+            LeaseClockDriftTicks = raft.Int("lease-clock-drift-ticks", 0, 1_000_000, 1),
             SnapshotEvery = raft.Count("snapshot-every", 0, ulong.MaxValue, 10_000),
             KeepEntriesAfterSnapshot = raft.Count("keep-entries-after-snapshot", 0, ulong.MaxValue, 10_000),
             RequestTimeout = raft.Duration("request-timeout", TimeSpan.FromMilliseconds(1), TimeSpan.FromDays(1), TimeSpan.FromSeconds(10)),

@@ -16,6 +16,12 @@ public sealed partial class RaftSettings
         {
             raft.Fail("lease-based-reads", "on", "needs check-quorum = on: a leader's lease is safe only while it knows it still hears a quorum");
         }
+        if (s.LeaseBasedReads && s.ElectionTicks - 1 - s.LeaseClockDriftTicks < 1 && !raft.Failed("election-ticks")
+            && !raft.Failed("lease-clock-drift-ticks"))
+        {
+            raft.Fail("lease-clock-drift-ticks", Show(s.LeaseClockDriftTicks),
+                $"leaves no lease: a lease lasts election-ticks - 1 - lease-clock-drift-ticks ticks, so it must be below {Show(s.ElectionTicks - 1)}");
+        }
         if (s.SnapshotEvery == 0 && s.KeepEntriesAfterSnapshot > 0 && !raft.Failed("snapshot-every") && !raft.Failed("keep-entries-after-snapshot"))
         {
             raft.Fail("snapshot-every", "0", $"never snapshotting cannot keep {Show(s.KeepEntriesAfterSnapshot)} entries after a snapshot: set keep-entries-after-snapshot = 0 too, or snapshot-every to 1 or more");

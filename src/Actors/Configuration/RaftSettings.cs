@@ -76,6 +76,9 @@ public sealed partial class RaftSettings
 
     public bool LeaseBasedReads { get; private init; }
 
+    /// <summary>Ticks of clock drift a lease allows for (it lasts election-ticks - 1 - this).</summary>
+    public int LeaseClockDriftTicks { get; private init; }
+
     /// <summary>Applied entries between service snapshots; 0: never.</summary>
     public ulong SnapshotEvery { get; private init; }
 
@@ -154,6 +157,7 @@ public sealed partial class RaftSettings
             PreVote = PreVote,
             CheckQuorum = CheckQuorum,
             LeaseBasedReads = LeaseBasedReads,
+            LeaseClockDriftTicks = LeaseClockDriftTicks,
             SnapshotEvery = SnapshotEvery,
             KeepEntriesAfterSnapshot = KeepEntriesAfterSnapshot,
             RequestTimeout = RequestTimeout,

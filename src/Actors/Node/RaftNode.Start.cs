@@ -64,7 +64,12 @@ public sealed partial class RaftNode
         var registry = new RequestRegistry();
         var state = new NodeState();
         var events = new EventDispatcher(log) { Handlers = options.Events };
-        state.Events = events.Post;
+        var identities = node.PeerIdentities;
+        state.Events = e =>
+        {
+            ForgetIdentityOfLeavingMember(identities, e);
+            events.Post(e);
+        };
         var serviceState = new ServiceActorState();
         RaftNode? raftNode = null;
         Forwarder? forwarder = null;
@@ -126,6 +131,8 @@ public sealed partial class RaftNode
     {
         var (journal, snapshots) = NodeJournal.Resolve(system, options);
         var frameSize = FrameSize(system);
+        var data = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(data);
         return new NodeSettings
         {
             System = system,
@@ -133,13 +140,25 @@ public sealed partial class RaftNode
             JournalPluginId = journal,
             SnapshotPluginId = snapshots,
             AdvertisedAddress = options.AdvertisedAddress ?? PeerPaths.LocalHostPort(system),
-            DataDirectory = Path.GetFullPath(options.DataDirectory),
-            Authenticator = new PeerAuthenticator(options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), options.NodeId),
+            DataDirectory = data,
+            Authenticator = new PeerAuthenticator(options.ClusterId, Encoding.UTF8.GetBytes(options.Secret), options.NodeId,
+                dataIdentity: DataIdentity.LoadOrCreate(data)),
+            PeerIdentities = PeerIdentityBook.Open(data),
             // Room for the envelope (ids, sequence, MAC) and Akka.Remote's own framing: the same margin the limits keep.
             MaxFrameBodyBytes = (int)Math.Min(int.MaxValue, frameSize - Configuration.RaftSettings.PeerFrameEnvelopeBytes),
             SnapshotChunkBytes = options.SnapshotChunkBytes,
             SnapshotChunksInFlight = options.SnapshotChunksInFlight,
         };
+    }
+
+    /// <summary>
+    /// A removed member may be added again under its id with an empty data folder (the way back for a node that lost
+    /// its data): its old identity no longer speaks for it. A removal this node only learns from a snapshot is not
+    /// seen here, so it would still refuse such a node until the book forgets it; see <see cref="PeerIdentityBook"/>.
+    /// </summary>
+    private static void ForgetIdentityOfLeavingMember(PeerIdentityBook identities, RaftEvent e)
+    {
+        if (e is MemberRemoved removed && removed.Member != removed.NodeId) identities.Forget(removed.Member);
     }
 
     /// <summary>Completes when the node's actors stop; faults with the cause when the node stopped itself.</summary>
@@ -191,7 +210,7 @@ public sealed partial class RaftNode
         }
         if (message is ForwardResponse response)
         {
-            forwarder.OnResponse(response);
+            forwarder.OnResponse(from, response);
             return;
         }
         // Answer on another task: the inbox must not wait for a commit.

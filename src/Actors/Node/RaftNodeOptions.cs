@@ -69,6 +69,12 @@ public sealed record RaftNodeOptions
     /// <summary>Serve linearizable reads from the leader lease instead of a heartbeat round (faster; assumes bounded clock drift).</summary>
     public bool LeaseBasedReads { get; init; }
 
+    /// <summary>
+    /// With <see cref="LeaseBasedReads"/>: ticks the nodes' clocks may drift apart within an election timeout. The lease
+    /// lasts <c>ElectionTicks - 1 - LeaseClockDriftTicks</c> ticks from the heartbeat a quorum last answered.
+    /// </summary>
+    public int LeaseClockDriftTicks { get; init; } = 1;
+
     public ulong SnapshotEvery { get; init; } = 10_000;
     public ulong KeepEntriesAfterSnapshot { get; init; } = 10_000;
 
@@ -136,6 +142,7 @@ public sealed record RaftNodeOptions
         MaxSizePerMsg = MaxSizePerMessage, MaxInflightMsgs = MaxInflightMessages, MaxUncommittedEntriesSize = MaxUncommittedBytes,
         PreVote = PreVote, CheckQuorum = CheckQuorum,
         ReadOnlyOption = LeaseBasedReads ? ReadOnlyOption.LeaseBased : ReadOnlyOption.Safe,
+        LeaseClockDriftTicks = LeaseClockDriftTicks,
         // The runtime forwards client requests itself (so the prepare hook runs on the leader).
         DisableProposalForwarding = true,
         CheckInvariants = true,

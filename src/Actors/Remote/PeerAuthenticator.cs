@@ -10,7 +10,7 @@ namespace RaftActors.Actors.Remote;
 /// Seals and opens <see cref="PeerFrame"/>s: the authentication Akka.Remote does not have. Every node of a cluster
 /// derives the same MAC key from the cluster secret (HKDF-SHA256, the cluster id as salt), so a frame proves it
 /// comes from a holder of the secret, and the MAC binds all of the envelope:
-/// <code>HMAC-SHA256(key, clusterTag:u64le from:u64le to:u64le sequence:u64le kind:u8 body)</code>
+/// <code>HMAC-SHA256(key, clusterTag:u64le from:u64le to:u64le sequence:u64le kind:u8 senderIdentity:u64le body)</code>
 /// Binding the receiver's id means a frame for node 2 that someone relays to node 3 is refused by node 3 (the old
 /// transport's handshake authenticated the connection, not each message, and did not prevent that). Binding the
 /// sequence number lets the receiver refuse replays: per sender it accepts only strictly increasing numbers.
@@ -36,7 +36,7 @@ internal sealed class PeerAuthenticator
     /// <summary>The instrument every authenticator counts its drops in, tagged <c>reason</c>.</summary>
     public const string DroppedInstrument = "raftactors.peer.frames.dropped";
 
-    private const int MacHeaderSize = 8 + 8 + 8 + 8 + 1;
+    private const int MacHeaderSize = 8 + 8 + 8 + 8 + 1 + 8;
 
     private static ReadOnlySpan<byte> KeyLabel => "raftactors peer frame mac key v1"u8;
     private static ReadOnlySpan<byte> TagLabel => "raftactors cluster tag v1"u8;
@@ -66,8 +66,11 @@ internal sealed class PeerAuthenticator
     /// <param name="localNodeId">This node's id: what frames are sealed from and must be addressed to.</param>
     /// <param name="time">The clock sequence numbers start from (tests pass a fake one).</param>
     /// <param name="meter">Where to count drops; by default the shared <see cref="RaftMetrics.MeterName"/> meter.</param>
-    public PeerAuthenticator(string clusterId, ReadOnlySpan<byte> secret, ulong localNodeId, TimeProvider? time = null, Meter? meter = null)
+    /// <param name="dataIdentity">The identity of this node's data folder, sealed into every frame (0: none).</param>
+    public PeerAuthenticator(string clusterId, ReadOnlySpan<byte> secret, ulong localNodeId, TimeProvider? time = null, Meter? meter = null,
+        ulong dataIdentity = 0)
     {
+        LocalIdentity = dataIdentity;
         ArgumentException.ThrowIfNullOrEmpty(clusterId);
         if (secret.Length < MinSecretBytes) throw new ArgumentException($"the cluster secret must be at least {MinSecretBytes} bytes", nameof(secret));
         if (localNodeId == 0) throw new ArgumentOutOfRangeException(nameof(localNodeId), "node id 0 is not a node");
@@ -81,6 +84,9 @@ internal sealed class PeerAuthenticator
 
     public ulong LocalNodeId { get; }
 
+    /// <summary>The identity of this node's data folder that every frame it seals names.</summary>
+    public ulong LocalIdentity { get; }
+
     public ulong ClusterTag { get; }
 
     /// <summary>The first 8 bytes (little-endian) of SHA-256 over a fixed label and the cluster id's UTF-8.</summary>
@@ -93,7 +99,7 @@ internal sealed class PeerAuthenticator
         return BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(input));
     }
 
-    public static bool IsKnown(PeerPayloadKind kind) => kind is >= PeerPayloadKind.RaftMessages and <= PeerPayloadKind.ForwardResponse;
+    public static bool IsKnown(PeerPayloadKind kind) => kind is >= PeerPayloadKind.RaftMessages and <= PeerPayloadKind.IdentityRefused;
 
     /// <summary>Seals <paramref name="body"/> for node <paramref name="to"/> with the link's next sequence number.</summary>
     public PeerFrame Seal(ulong to, PeerPayloadKind kind, byte[] body)
@@ -102,8 +108,8 @@ internal sealed class PeerAuthenticator
         if (to == 0 || to == LocalNodeId) throw new ArgumentOutOfRangeException(nameof(to), to, "a frame goes to another node");
         if (!IsKnown(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown payload kind");
         var sequence = NextSequence(to);
-        var mac = ComputeMac(ClusterTag, LocalNodeId, to, sequence, kind, body);
-        return new PeerFrame(ClusterTag, LocalNodeId, to, sequence, kind, body, mac);
+        var mac = ComputeMac(ClusterTag, LocalNodeId, to, sequence, kind, LocalIdentity, body);
+        return new PeerFrame(ClusterTag, LocalNodeId, to, sequence, kind, body, mac, LocalIdentity);
     }
 
     /// <summary>
@@ -131,7 +137,7 @@ internal sealed class PeerAuthenticator
         if (frame.ClusterTag != ClusterTag) return PeerDropReason.ForeignCluster;
         if (frame.To != LocalNodeId) return PeerDropReason.WrongReceiver;
         if (frame.From == 0 || frame.From == LocalNodeId) return PeerDropReason.Malformed;
-        var expected = ComputeMac(frame.ClusterTag, frame.From, frame.To, frame.Sequence, frame.Kind, frame.Body);
+        var expected = ComputeMac(frame.ClusterTag, frame.From, frame.To, frame.Sequence, frame.Kind, frame.SenderIdentity, frame.Body);
         if (!CryptographicOperations.FixedTimeEquals(expected, frame.Mac)) return PeerDropReason.BadMac;
         return _accepted.GetOrAdd(frame.From, static _ => new Watermark(0)).TryRaise(frame.Sequence)
             ? PeerDropReason.None
@@ -151,7 +157,7 @@ internal sealed class PeerAuthenticator
         return ticks <= TimeSpan.TicksPerMicrosecond ? 1 : (ulong)(ticks / TimeSpan.TicksPerMicrosecond);
     }
 
-    private byte[] ComputeMac(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, byte[] body)
+    private byte[] ComputeMac(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, ulong identity, byte[] body)
     {
         Span<byte> header = stackalloc byte[MacHeaderSize];
         BinaryPrimitives.WriteUInt64LittleEndian(header, clusterTag);
@@ -159,6 +165,7 @@ internal sealed class PeerAuthenticator
         BinaryPrimitives.WriteUInt64LittleEndian(header[16..], to);
         BinaryPrimitives.WriteUInt64LittleEndian(header[24..], sequence);
         header[32] = (byte)kind;
+        BinaryPrimitives.WriteUInt64LittleEndian(header[33..], identity);
         // Incremental, so the body (up to a snapshot chunk) is not copied behind the header.
         using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
         hmac.AppendData(header);

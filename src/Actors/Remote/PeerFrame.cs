@@ -17,6 +17,12 @@ internal enum PeerPayloadKind : byte
 
     /// <summary>The leader's answer to a forwarded request (<c>ForwardCodec</c>).</summary>
     ForwardResponse = 5,
+
+    /// <summary>
+    /// The receiver knows the sender's node id by another data identity: the sender's data was lost. The body is the
+    /// refused identity (u64le), so a refusal meant for an earlier start cannot stop a later one.
+    /// </summary>
+    IdentityRefused = 6,
 }
 
 /// <summary>
@@ -24,9 +30,11 @@ internal enum PeerPayloadKind : byte
 /// has no shared-secret authentication, so every frame names the cluster (a tag derived from the cluster id),
 /// its sender and receiver node ids and a per-link sequence number, and carries an HMAC-SHA256 over all of
 /// them and the body under a key derived from the cluster id and secret. A forged, replayed, misdirected or
-/// foreign-cluster frame is dropped and counted by the receiver.
+/// foreign-cluster frame is dropped and counted by the receiver. Every frame also names the data identity of the
+/// sender's data folder (<c>DataIdentity</c>), so a receiver can tell a node that lost its data from the node it knew.
 /// </summary>
-internal sealed class PeerFrame(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, byte[] body, byte[] mac)
+internal sealed class PeerFrame(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, byte[] body, byte[] mac,
+    ulong senderIdentity = 0)
 {
     public ulong ClusterTag { get; } = clusterTag;
     public ulong From { get; } = from;
@@ -35,4 +43,7 @@ internal sealed class PeerFrame(ulong clusterTag, ulong from, ulong to, ulong se
     public PeerPayloadKind Kind { get; } = kind;
     public byte[] Body { get; } = body;
     public byte[] Mac { get; } = mac;
+
+    /// <summary>The random identity the sender's data folder was created with; 0 when the sender has none.</summary>
+    public ulong SenderIdentity { get; } = senderIdentity;
 }

@@ -5,13 +5,13 @@ namespace RaftActors.Actors.Remote;
 
 /// <summary>
 /// The binary form of a <see cref="PeerFrame"/>:
-/// <code>version:u8 clusterTag:u64le from:varint to:varint sequence:varint kind:u8 body:bytes mac:32 bytes</code>
+/// <code>version:u8 clusterTag:u64le from:varint to:varint sequence:varint kind:u8 senderIdentity:u64le body:bytes mac:32 bytes</code>
 /// Decoding checks the structure only (known kind, a MAC of the right size); whether the frame is genuine is
 /// for <see cref="PeerAuthenticator.Open"/> to say.
 /// </summary>
 internal static class PeerFrameCodec
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     public static byte[] Encode(PeerFrame frame)
     {
@@ -25,6 +25,7 @@ internal static class PeerFrameCodec
         w.VarUInt(frame.To);
         w.VarUInt(frame.Sequence);
         w.Byte((byte)frame.Kind);
+        w.UInt64(frame.SenderIdentity);
         w.Bytes(frame.Body);
         buffer.Write(frame.Mac);
         return buffer.WrittenSpan.ToArray();
@@ -40,12 +41,13 @@ internal static class PeerFrameCodec
         var sequence = r.VarUInt();
         var kind = (PeerPayloadKind)r.Byte();
         if (!PeerAuthenticator.IsKnown(kind)) throw new CodecException($"unknown peer payload kind {(byte)kind}");
+        var identity = WireExtras.UInt64(ref r);
         var body = r.Bytes();
         if (r.Remaining != PeerAuthenticator.MacSize)
         {
             throw new CodecException($"a peer frame ends with a {PeerAuthenticator.MacSize}-byte MAC, but {r.Remaining} bytes are left");
         }
         var mac = input[^PeerAuthenticator.MacSize..].ToArray();
-        return new PeerFrame(tag, from, to, sequence, kind, body, mac);
+        return new PeerFrame(tag, from, to, sequence, kind, body, mac, identity);
     }
 }

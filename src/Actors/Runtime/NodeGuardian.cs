@@ -50,14 +50,16 @@ internal sealed class NodeGuardian : ReceiveActor
         var raft = new RaftActorSettings(_settings.Options, _settings.Node, _settings.Registry, _settings.State, _service,
             factory.CreateLogger("RaftActors.Raft"));
         _raft = Context.ActorOf(Props.Create(() => new RaftActor(raft)), "raft");
-        Context.ActorOf(PeerInbox.CreateProps(new PeerInboxSettings(_settings.Node, id, _raft, _settings.OnForward,
+        var inbox = Context.ActorOf(PeerInbox.CreateProps(new PeerInboxSettings(_settings.Node, id, _raft, _settings.OnForward,
             factory.CreateLogger("RaftActors.Peers"))), "inbox");
         if (_settings.Options.DiscoveryRole is { } role) Context.ActorOf(ClusterPeerDiscovery.CreateProps(role, _raft), "discovery");
         Context.Watch(_raft);
         Context.Watch(_service);
+        // The inbox stops the node when a peer says this node lost its data.
+        Context.Watch(inbox);
     }
 
-    /// <summary>The RaftActor or the ServiceActor stopped: the node cannot serve without either.</summary>
+    /// <summary>The RaftActor, the ServiceActor or the inbox stopped: the node cannot serve without any of them.</summary>
     private void OnTerminated(Terminated terminated) => Context.Stop(Self);
 
     protected override void PostStop()

@@ -30,6 +30,9 @@ internal sealed class NodeSettings
 
     public required PeerAuthenticator Authenticator { get; init; }
 
+    /// <summary>The data identity each peer last used; a peer showing another one lost its data and is refused.</summary>
+    public PeerIdentityBook PeerIdentities { get; init; } = PeerIdentityBook.InMemory();
+
     /// <summary>The largest frame body a peer message may carry (below Akka.Remote's maximum-frame-size).</summary>
     public required int MaxFrameBodyBytes { get; init; }
 

@@ -14,6 +14,9 @@ internal sealed record PeerInboxSettings(NodeSettings Node, ulong LocalId, IActo
 /// foreign or malformed, so that nothing unauthenticated reaches the RaftActor. Raft messages go to the
 /// RaftActor, snapshot chunks are written to a staging file (<see cref="SnapshotReceiver"/>), forwarded
 /// requests and answers to the node's forwarding handler.
+/// A peer whose frames name another data identity than the one this node learned for it lost its data: its frames
+/// are dropped and it is told so (<see cref="PeerPayloadKind.IdentityRefused"/>); a node told so about its own
+/// identity stops (<see cref="NodeDataLostException"/>).
 /// </summary>
 #pragma warning disable CA1001 // The receiver is disposed in PostStop, the end of an actor's life.
 internal sealed class PeerInbox : ReceiveActor
@@ -22,6 +25,7 @@ internal sealed class PeerInbox : ReceiveActor
     private readonly PeerInboxSettings _settings;
     private readonly SnapshotReceiver _snapshots;
     private readonly Dictionary<ulong, Address> _senders = [];
+    private readonly Dictionary<ulong, long> _refusedAt = [];
     private long _dropped;
 
     public PeerInbox(PeerInboxSettings settings)
@@ -43,11 +47,19 @@ internal sealed class PeerInbox : ReceiveActor
             Drop(reason.ToString());
             return;
         }
+        if (!_settings.Node.PeerIdentities.Admit(frame.From, frame.SenderIdentity, out var known))
+        {
+            Refuse(frame, known);
+            return;
+        }
         Learn(frame.From);
         try
         {
             switch (frame.Kind)
             {
+                case PeerPayloadKind.IdentityRefused:
+                    OnRefused(frame);
+                    break;
                 case PeerPayloadKind.RaftMessages:
                     var messages = PeerBodyCodec.DecodeRaftMessages(frame.Body);
                     foreach (var m in messages)
@@ -80,6 +92,28 @@ internal sealed class PeerInbox : ReceiveActor
         {
             Drop($"malformed {frame.Kind} body: {e.Message}");
         }
+    }
+
+    /// <summary>Drops a frame from a peer that lost its data and tells it so, at most once a second per peer.</summary>
+    private void Refuse(PeerFrame frame, ulong known)
+    {
+        Drop($"node {frame.From} shows data identity {frame.SenderIdentity:x16}, but this node knows it by {known:x16}: its data was lost");
+        var now = Environment.TickCount64;
+        if (_refusedAt.TryGetValue(frame.From, out var last) && now - last < 1000) return;
+        _refusedAt[frame.From] = now;
+        var body = new byte[sizeof(ulong)];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(body, frame.SenderIdentity);
+        _settings.RaftActor.Tell(new OutboundForward(frame.From, PeerPayloadKind.IdentityRefused, body));
+    }
+
+    /// <summary>A peer refused our data identity: fail-stop, unless the refusal was about another start's identity.</summary>
+    private void OnRefused(PeerFrame frame)
+    {
+        if (frame.Body.Length != sizeof(ulong)) throw new CodecException($"an identity refusal carries {frame.Body.Length} bytes, not 8");
+        var refused = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(frame.Body);
+        if (refused != _settings.Node.Authenticator.LocalIdentity) return;
+        // Thrown, so the guardian records the cause and stops the node.
+        throw new NodeDataLostException(_settings.LocalId, frame.From);
     }
 
     /// <summary>Tells the RaftActor where an authenticated peer is, the first time and whenever it moves.</summary>

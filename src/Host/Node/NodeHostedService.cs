@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using RaftActors.Actors;
 using RaftActors.Host.Configuration;
 using RaftActors.Host.Diagnostics;
 
@@ -25,7 +26,8 @@ internal sealed class NodeHostedService(
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
         await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
-        manager.Failed += (_, _) => Exit(3);
+        // A node that lost its data must be rejoined by hand (the message says how): like a start that is impossible.
+        manager.Failed += (_, failure) => Exit(failure.InnerException is NodeDataLostException ? 2 : 3);
         if (options.Value.ExitOnStdinClose) _ = Task.Run(WatchStdinAsync, stoppingToken);
         try
         {

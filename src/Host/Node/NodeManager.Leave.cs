@@ -48,7 +48,7 @@ internal sealed partial class NodeManager
                 // stops instead, visibly. The old journal goes only once the new one holds the data, so none is lost.
                 var reason = $"could not carry the data into standalone mode after leaving ({ex.Message}); {DataDir} keeps the data";
                 LogMessages.NodeFailed(_log, raft.NodeId, reason);
-                Failed?.Invoke(this, reason);
+                Failed?.Invoke(this, new InvalidOperationException(reason, ex));
                 throw new ApiException(500, ApiCodes.ProposalFailed, $"this node left the cluster but {reason}: the host stops");
             }
             LogMessages.Left(_log, raft.NodeId);

@@ -46,7 +46,7 @@ internal sealed partial class NodeManager(
     public string? PendingJoinCode { get; private set; }
 
     /// <summary>Raised when the node stops on its own (fail-stop): the host must exit.</summary>
-    public event EventHandler<string>? Failed;
+    public event EventHandler<Exception>? Failed;
 
     public async Task StartAsync(string httpUrl, CancellationToken cancellationToken)
     {
@@ -162,7 +162,7 @@ internal sealed partial class NodeManager(
         {
             if (!ReferenceEquals(_current, context)) return;
             LogMessages.NodeFailed(_log, context.Raft.NodeId, ex.Message);
-            Failed?.Invoke(this, ex.Message);
+            Failed?.Invoke(this, ex);
         }
     }
 

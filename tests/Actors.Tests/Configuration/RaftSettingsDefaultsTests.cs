@@ -29,6 +29,7 @@ public sealed class RaftSettingsDefaultsTests
         Assert.Equal(plain.PreVote, fromHocon.PreVote);
         Assert.Equal(plain.CheckQuorum, fromHocon.CheckQuorum);
         Assert.Equal(plain.LeaseBasedReads, fromHocon.LeaseBasedReads);
+        Assert.Equal(plain.LeaseClockDriftTicks, fromHocon.LeaseClockDriftTicks);
         Assert.Equal(plain.SnapshotEvery, fromHocon.SnapshotEvery);
         Assert.Equal(plain.KeepEntriesAfterSnapshot, fromHocon.KeepEntriesAfterSnapshot);
         Assert.Equal(plain.RequestTimeout, fromHocon.RequestTimeout);

@@ -48,6 +48,7 @@ public sealed class RaftSettingsErrorTests
         { "akka.raft.pre-vote = maybe", "akka.raft.pre-vote", "must be on or off" },
         { "akka.raft.check-quorum = 2", "akka.raft.check-quorum", "must be on or off" },
         { "akka.raft.lease-based-reads = on\nakka.raft.check-quorum = off", "akka.raft.lease-based-reads", "needs check-quorum = on" },
+        { "akka.raft.lease-based-reads = on\nakka.raft.lease-clock-drift-ticks = 9", "akka.raft.lease-clock-drift-ticks", "leaves no lease" },
         { "akka.raft.snapshot-every = 0", "akka.raft.snapshot-every", "set keep-entries-after-snapshot = 0 too" },
         { "akka.raft.snapshot-every = -1", "akka.raft.snapshot-every", "must be a whole number" },
         { "akka.raft.keep-entries-after-snapshot = some", "akka.raft.keep-entries-after-snapshot", "must be a whole number" },

@@ -27,6 +27,7 @@ public sealed class RaftSettingsReadTests
           pre-vote = off
           check-quorum = on
           lease-based-reads = on
+          lease-clock-drift-ticks = 3
           snapshot-every = 500
           keep-entries-after-snapshot = 50
           request-timeout = 2s
@@ -69,6 +70,7 @@ public sealed class RaftSettingsReadTests
         Assert.False(s.PreVote);
         Assert.True(s.CheckQuorum);
         Assert.True(s.LeaseBasedReads);
+        Assert.Equal(3, s.LeaseClockDriftTicks);
         Assert.Equal(500ul, s.SnapshotEvery);
         Assert.Equal(50ul, s.KeepEntriesAfterSnapshot);
         Assert.Equal(TimeSpan.FromSeconds(2), s.RequestTimeout);

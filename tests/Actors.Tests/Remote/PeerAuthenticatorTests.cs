@@ -25,8 +25,9 @@ public sealed class PeerAuthenticatorTests
     }
 
     private static PeerFrame With(PeerFrame f, ulong? tag = null, ulong? from = null, ulong? to = null, ulong? sequence = null,
-        PeerPayloadKind? kind = null, byte[]? body = null, byte[]? mac = null) =>
-        new(tag ?? f.ClusterTag, from ?? f.From, to ?? f.To, sequence ?? f.Sequence, kind ?? f.Kind, body ?? f.Body, mac ?? f.Mac);
+        PeerPayloadKind? kind = null, byte[]? body = null, byte[]? mac = null, ulong? identity = null) =>
+        new(tag ?? f.ClusterTag, from ?? f.From, to ?? f.To, sequence ?? f.Sequence, kind ?? f.Kind, body ?? f.Body, mac ?? f.Mac,
+            identity ?? f.SenderIdentity);
 
     [Fact]
     public void Receiver_accepts_a_frame_sealed_for_it_by_a_member_of_its_cluster()
@@ -180,7 +181,7 @@ public sealed class PeerAuthenticatorTests
             flipped++;
         }
 
-        Assert.Equal(64 * 4 + 8 + 8 * (frame.Body.Length + frame.Mac.Length), flipped);
+        Assert.Equal(64 * 5 + 8 + 8 * (frame.Body.Length + frame.Mac.Length), flipped);
         Assert.True(node2.Open(frame, out _)); // none of the refusals moved the sender's watermark
     }
 
@@ -193,6 +194,7 @@ public sealed class PeerAuthenticatorTests
             yield return With(f, from: f.From ^ mask);
             yield return With(f, to: f.To ^ mask);
             yield return With(f, sequence: f.Sequence ^ mask);
+            yield return With(f, identity: f.SenderIdentity ^ mask);
         }
         for (var bit = 0; bit < 8; bit++) yield return With(f, kind: (PeerPayloadKind)((byte)f.Kind ^ (1 << bit)));
         foreach (var (field, isBody) in new[] { (f.Body, true), (f.Mac, false) })

@@ -66,7 +66,7 @@ public sealed class RemotePeerFrameTests : Akka.TestKit.Xunit2.TestKit
             var refused = new[]
             {
                 new Tampered("F", genuine[..^1]),
-                new Tampered("F", [2, .. genuine[1..]]),
+                new Tampered("F", [(byte)(PeerFrameCodec.Version + 1), .. genuine[1..]]),
                 new Tampered("R", [1, 0, 0xFF, 0xFF, 0xFF, 0xFF, 0x0F]),
                 new Tampered("Q", genuine),
             };

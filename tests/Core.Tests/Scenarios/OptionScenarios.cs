@@ -79,6 +79,8 @@ public sealed class OptionScenarios
         var lease = Cluster(14, new SimulatedClusterOptions { ReadOnlyOption = ReadOnlyOption.LeaseBased });
         var leader = lease.AwaitLeader();
         lease.Stabilize();
+        // The lease starts with the first heartbeat round a quorum answers.
+        lease.Tick();
         lease.Isolate(leader);
         lease.ReadIndex(leader, "r1");
         lease.Check(lease[leader].ReadStates.Count == 1, "the lease serves the read with no round trip");
