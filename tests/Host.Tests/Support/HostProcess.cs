@@ -89,6 +89,21 @@ internal sealed class HostProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether this process ignores SIGINT, as every command a non-interactive shell starts in the background does
+    /// (<c>.ci/run &amp;</c>). The host processes inherit that, and a process cannot undo an inherited ignore through
+    /// .NET's signal registration: Ctrl+C cannot reach them then, only SIGTERM can.
+    /// </summary>
+    public static bool InterruptIgnored { get; } = ReadInterruptIgnored();
+
+    private static bool ReadInterruptIgnored()
+    {
+        var line = File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal)) : null;
+        return line is not null
+            && ulong.TryParse(line["SigIgn:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var mask)
+            && (mask & (1UL << (2 - 1))) != 0; // SIGINT is signal 2: bit 1 of the mask
+    }
+
     /// <summary>Sends a POSIX signal (SIGTERM, SIGINT) the way a service manager or a terminal would.</summary>
     public void Signal(string signal)
     {
