@@ -28,6 +28,17 @@ internal sealed partial class RaftActor
         foreach (var (id, address) in addresses) _addresses[id] = address;
     }
 
+    /// <summary>
+    /// An installed snapshot's address book (<see cref="MemberAddresses.Adopt"/>), now durable: it replaces the book, so
+    /// a node caught up by a snapshot reaches the members whose membership entries it never saw.
+    /// </summary>
+    private void AdoptAddresses(IReadOnlyDictionary<ulong, string> addresses)
+    {
+        ReplaceAddresses(addresses);
+        foreach (var id in addresses.Keys) _departing.Remove(id);
+        SyncPeers();
+    }
+
     private Dictionary<ulong, string> PeerAddresses()
     {
         var peers = _addresses.Where(p => p.Key != _id).ToDictionary(p => p.Key, p => _discovered.GetValueOrDefault(p.Key, p.Value));

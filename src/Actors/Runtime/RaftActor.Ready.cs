@@ -7,7 +7,7 @@ namespace RaftActors.Actors.Runtime;
 
 internal sealed partial class RaftActor
 {
-    private readonly Dictionary<(ulong Index, ulong Term), SnapshotReceived> _stagedSnapshots = [];
+    private readonly Dictionary<(ulong Index, ulong Term), StagedSnapshot> _stagedSnapshots = [];
     private ulong _freshSnapshotAskedAt = ulong.MaxValue;
 
     // A Ready is being written: no other is taken until its persist handler ran (the core's contract), and
@@ -26,7 +26,7 @@ internal sealed partial class RaftActor
             var rd = _node.GetReady();
             if (rd.SoftState is { } soft) OnSoftState(soft);
             Send(rd.Messages);
-            var ready = ToEvent(rd);
+            var (ready, addresses) = ToEvent(rd);
             if (ready is null)
             {
                 Finish(rd);
@@ -45,26 +45,40 @@ internal sealed partial class RaftActor
             }
             _writing = true;
             // At most one write per pass: _writing ends the loop until this handler resumes it.
-#pragma warning disable AK1006
-            PersistAsync(ready, persisted =>
+            void Persisted(ReadyPersisted persisted)
             {
                 _storage.Apply(persisted);
+                // The book of an installed snapshot is in force before anything is acknowledged or applied past it.
+                if (addresses is not null) AdoptAddresses(addresses);
                 _writing = false;
                 Finish(rd);
                 RunReadyCycles();
-            });
+            }
+#pragma warning disable AK1006
+            if (addresses is null) PersistAsync(ready, Persisted);
+            // One atomic write: a node never holds the snapshot without the addresses it carries.
+            else PersistAllAsync<object>([ready, new AddressesChanged(addresses)], e => { if (e is ReadyPersisted persisted) Persisted(persisted); });
 #pragma warning restore AK1006
         }
         if (!_writing) AfterQuiet();
     }
 
-    /// <summary>What a Ready must make durable, or null when it carries nothing to persist.</summary>
-    private ReadyPersisted? ToEvent(Ready rd)
+    /// <summary>
+    /// What a Ready must make durable, or null when it carries nothing to persist; with a snapshot to install, also the
+    /// address book the node adopts with it (null when the snapshot holds none).
+    /// </summary>
+    private (ReadyPersisted? Ready, SortedDictionary<ulong, string>? Addresses) ToEvent(Ready rd)
     {
-        if (rd.Entries.Count == 0 && rd.HardState is null && rd.Snapshot is null) return null;
+        if (rd.Entries.Count == 0 && rd.HardState is null && rd.Snapshot is null) return (null, null);
         SnapshotReference? snapshot = null;
-        if (rd.Snapshot is { IsEmpty: false } snap) snapshot = AdoptStagedSnapshot(snap.Metadata);
-        return new ReadyPersisted(rd.HardState, rd.Entries, snapshot);
+        SortedDictionary<ulong, string>? addresses = null;
+        if (rd.Snapshot is { IsEmpty: false } snap)
+        {
+            var staged = AdoptStagedSnapshot(snap.Metadata);
+            snapshot = staged.Reference;
+            addresses = MemberAddresses.Adopt(_addresses, staged.Addresses, snap.Metadata.ConfState);
+        }
+        return (new ReadyPersisted(rd.HardState, rd.Entries, snapshot), addresses);
     }
 
     /// <summary>The part of a Ready that follows its write (or the whole of one that needs none).</summary>
@@ -119,16 +133,17 @@ internal sealed partial class RaftActor
     /// Moves the payload a leader streamed here into the snapshots folder, so the write of this Ready can refer to
     /// it. The receiver fsynced and measured it as it arrived: this is a rename, whatever the payload's size. A payload that was never received is a bug: the node stops.
     /// </summary>
-    private SnapshotReference AdoptStagedSnapshot(SnapshotMetadata meta)
+    private (SnapshotReference Reference, IReadOnlyDictionary<ulong, string>? Addresses) AdoptStagedSnapshot(SnapshotMetadata meta)
     {
         var key = (meta.Index, meta.Term);
         if (!_stagedSnapshots.Remove(key, out var staged))
         {
             throw new RaftInvariantException($"the core installs snapshot {key} but its payload was never received");
         }
+        var received = staged.Received;
         try
         {
-            return SnapshotFiles.Adopt(_settings.Node, meta, staged.PayloadPath, staged.Length, staged.Crc);
+            return (SnapshotFiles.Adopt(_settings.Node, meta, received.PayloadPath, received.Length, received.Crc), staged.Addresses);
         }
         catch (IOException ex)
         {
@@ -145,11 +160,31 @@ internal sealed partial class RaftActor
         OnMembershipApplied(snapshot.Metadata.ConfState);
     }
 
+    /// <summary>
+    /// A leader's snapshot is on disk: its header's address book is read off this actor's loop (the header holds the
+    /// session table too, which may be large), and the snapshot goes to the core once it is known (<see cref="OnSnapshotVetted"/>).
+    /// </summary>
     private void OnSnapshotReceived(SnapshotReceived received)
     {
         var meta = received.Message.Snapshot!.Metadata;
-        if (_stagedSnapshots.Remove((meta.Index, meta.Term), out var older)) TryDelete(older.PayloadPath);
-        _stagedSnapshots[(meta.Index, meta.Term)] = received;
+        Task.Run(() => ServiceSnapshotFormat.ReadAddresses(received.PayloadPath, meta)).PipeTo(Self,
+            success: addresses => new SnapshotVetted(received, addresses, null),
+            failure: error => new SnapshotVetted(received, null, error));
+    }
+
+    /// <summary>A payload whose header does not read is refused before the core sees it: nothing changes, and the leader tries again.</summary>
+    private void OnSnapshotVetted(SnapshotVetted vetted)
+    {
+        var received = vetted.Received;
+        if (vetted.Error is { } error)
+        {
+            RaftActorLog.RefusedPeerMessage(_log, _id, received.Message.From, $"the snapshot's payload is refused: {error.Message}");
+            TryDelete(received.PayloadPath);
+            return;
+        }
+        var meta = received.Message.Snapshot!.Metadata;
+        if (_stagedSnapshots.Remove((meta.Index, meta.Term), out var older)) TryDelete(older.Received.PayloadPath);
+        _stagedSnapshots[(meta.Index, meta.Term)] = new StagedSnapshot(received, vetted.Addresses);
         try
         {
             _node.Step(received.Message);
@@ -165,7 +200,7 @@ internal sealed partial class RaftActor
     {
         if (_stagedSnapshots.Count > 0)
         {
-            foreach (var staged in _stagedSnapshots.Values) TryDelete(staged.PayloadPath);
+            foreach (var staged in _stagedSnapshots.Values) TryDelete(staged.Received.PayloadPath);
             _stagedSnapshots.Clear();
         }
         if (_pendingServiceSnapshot is { } taken)
@@ -177,7 +212,7 @@ internal sealed partial class RaftActor
 
     private void DeleteStagedSnapshots()
     {
-        foreach (var staged in _stagedSnapshots.Values) TryDelete(staged.PayloadPath);
+        foreach (var staged in _stagedSnapshots.Values) TryDelete(staged.Received.PayloadPath);
         _stagedSnapshots.Clear();
     }
 
@@ -234,3 +269,9 @@ internal sealed partial class RaftActor
         }
     }
 }
+
+/// <summary>A received snapshot waiting for the core, with the address book its header holds (null: a version 1 header holds none).</summary>
+internal sealed record StagedSnapshot(SnapshotReceived Received, IReadOnlyDictionary<ulong, string>? Addresses);
+
+/// <summary>The header of a received snapshot was read: its address book, or why the payload is refused.</summary>
+internal sealed record SnapshotVetted(SnapshotReceived Received, IReadOnlyDictionary<ulong, string>? Addresses, Exception? Error);

@@ -58,7 +58,8 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         Command<FlushReady>(_ => OnFlushReady());
         Command<RaftTick>(_ => Run(OnTick));
         Command<PeerMessagesReceived>(received => Run(() => StepAll(received)));
-        Command<SnapshotReceived>(snapshot => Run(() => OnSnapshotReceived(snapshot)));
+        Command<SnapshotReceived>(snapshot => OnSnapshotReceived(snapshot));
+        Command<SnapshotVetted>(vetted => Run(() => OnSnapshotVetted(vetted)));
         Command<PeerReachabilityChanged>(reach => Run(() => OnReachability(reach)));
         Command<SnapshotSendFinished>(sent => Run(() => _node.ReportSnapshot(sent.Peer, sent.Failed)));
         Command<ProposeCommand>(propose => Run(() => OnPropose(propose)));

@@ -40,7 +40,11 @@ internal sealed partial class ServiceActor
         if (entry.Type == EntryType.ConfChange)
         {
             // The RaftActor applied it to the core already; the next snapshot records the result.
-            if (item.ConfStateAfter is { } after) _confState = after;
+            if (item.ConfStateAfter is { } after)
+            {
+                _confState = after;
+                _addresses = MemberAddresses.AfterChange(_addresses, entry, after);
+            }
             return;
         }
         if (entry.Data.Length == 0) return; // a new leader's no-op

@@ -40,7 +40,7 @@ internal sealed partial class ServiceActor
         var sections = new SnapshotWriter[_services.Length];
         try
         {
-            header = ServiceSnapshotFormat.EncodeHeader(meta.Index, meta.Term, _services.Select(s => s.Namespace), _sessions);
+            header = ServiceSnapshotFormat.EncodeHeader(meta.Index, meta.Term, _services.Select(s => s.Namespace), _addresses, _sessions);
             for (var i = 0; i < _services.Length; i++) sections[i] = await _services[i].CaptureSnapshotAsync(_stopping.Token);
             Directory.CreateDirectory(_options.StagingDirectory);
         }
@@ -136,6 +136,8 @@ internal sealed partial class ServiceActor
         _appliedTerm = restored.Term;
         _snapshotBase = restored.Index;
         _confState = meta.ConfState;
+        // A version 1 snapshot recorded no addresses: the members keep those known here.
+        _addresses = MemberAddresses.Restrict(restored.Addresses ?? _addresses, meta.ConfState);
         ServiceActorLog.Restored(_log, _nodeId, source, restored.Index);
     }
 

@@ -39,6 +39,8 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
     private ulong _appliedTerm;
     private ulong _snapshotBase;
     private ConfState _confState = ConfState.Empty;
+    // The members' addresses as of _applied, from the membership entries (and the snapshot) alone: the next snapshot records them.
+    private SortedDictionary<ulong, string> _addresses = [];
     private Exception? _failure;
 
     /// <param name="localNodeId">This node: entries it proposed complete their waiter here.</param>

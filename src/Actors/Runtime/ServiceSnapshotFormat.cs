@@ -4,15 +4,19 @@ using RaftActors.Messages;
 
 namespace RaftActors.Actors.Runtime;
 
-/// <summary>What a service snapshot restored: where it stands in the log, and the client sessions as of there.</summary>
-internal sealed record RestoredServiceSnapshot(ulong Index, ulong Term, SessionTable Sessions);
+/// <summary>
+/// What a service snapshot restored: where it stands in the log, the client sessions and the members' addresses as of
+/// there (<paramref name="Addresses"/> is null for a version 1 snapshot, which did not record them).
+/// </summary>
+internal sealed record RestoredServiceSnapshot(ulong Index, ulong Term, SessionTable Sessions, IReadOnlyDictionary<ulong, string>? Addresses);
 
 /// <summary>
 /// The file a ServiceActor snapshot is written to, stored in the journal as the snapshot payload and
 /// sent to lagging followers:
 /// <code>
-/// "RASVSNAP" (8 bytes)  version (1 byte, = 1)
-/// header section:   index, term, namespace count, namespaces (sorted, ordinal), session table
+/// "RASVSNAP" (8 bytes)  version (1 byte, = 2; version 1 is still read)
+/// header section:   index, term, namespace count, namespaces (sorted, ordinal),
+///                   address count, (node id, address) sorted by id (version 2 only), session table
 /// one section per service, in the header's namespace order: its WriteSnapshotAsync output
 /// </code>
 /// Every section is a run of chunks <c>uint32 length, uint32 crc32c, bytes</c> ended by a zero
@@ -21,10 +25,21 @@ internal sealed record RestoredServiceSnapshot(ulong Index, ulong Term, SessionT
 /// Varints and strings in the header are the wire codec's (<see cref="WireWriter"/>). The header
 /// names every service before any is restored, so a snapshot that does not match the node's services
 /// is refused before anything changes.
+/// <para>
+/// The address book is the replicated membership's: every member's address as of the snapshot's index, as the
+/// membership entries up to there gave it (<see cref="MemberAddresses"/>). A node caught up by this snapshot never
+/// sees those entries, so the snapshot must carry it; the receiving RaftActor reads it with <see cref="ReadAddresses"/>
+/// before the core installs the snapshot. It lives here, in the runtime's payload, and not in the Raft snapshot
+/// metadata, for the reason etcd keeps its member list in its own store: addresses are the runtime's state, and
+/// the core only ever sees member ids.
+/// </para>
 /// </summary>
 internal static class ServiceSnapshotFormat
 {
-    public const byte Version = 1;
+    public const byte Version = 2;
+
+    /// <summary>The first version, without the address book: still read, so a node keeps its stored snapshot across an upgrade.</summary>
+    public const byte VersionWithoutAddresses = 1;
 
     /// <summary>The size of the chunks written.</summary>
     public const int ChunkSize = 64 * 1024;
@@ -37,21 +52,29 @@ internal static class ServiceSnapshotFormat
     private static ReadOnlySpan<byte> Magic => "RASVSNAP"u8;
 
     /// <summary>Writes the snapshot of <paramref name="services"/> and <paramref name="sessions"/> as of (<paramref name="index"/>, <paramref name="term"/>).</summary>
+    public static Task WriteAsync(Stream output, ulong index, ulong term, SessionTable sessions,
+        IEnumerable<IService> services, CancellationToken cancellationToken) =>
+        WriteAsync(output, index, term, sessions, new Dictionary<ulong, string>(), services, cancellationToken);
+
+    /// <summary>Writes the snapshot of <paramref name="services"/>, <paramref name="sessions"/> and the members' <paramref name="addresses"/> as of (<paramref name="index"/>, <paramref name="term"/>).</summary>
     public static async Task WriteAsync(Stream output, ulong index, ulong term, SessionTable sessions,
-        IEnumerable<IService> services, CancellationToken cancellationToken)
+        IReadOnlyDictionary<ulong, string> addresses, IEnumerable<IService> services, CancellationToken cancellationToken)
     {
         var sorted = services.OrderBy(s => s.Namespace, StringComparer.Ordinal).ToArray();
-        var header = EncodeHeader(index, term, sorted.Select(s => s.Namespace), sessions);
+        var header = EncodeHeader(index, term, sorted.Select(s => s.Namespace), addresses, sessions);
         await WriteAsync(output, header, [.. sorted.Select(s => (SnapshotWriter)s.WriteSnapshotAsync)], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// The header section's content: the position, the namespaces (in <paramref name="sortedNamespaces"/>' order,
-    /// which must be ordinal) and the session table as of now.
+    /// which must be ordinal), the members' addresses and the session table as of now.
     /// </summary>
-    public static ReadOnlyMemory<byte> EncodeHeader(ulong index, ulong term, IEnumerable<string> sortedNamespaces, SessionTable sessions)
+    /// <exception cref="ArgumentException">An address book naming node 0, or an address empty or longer than <see cref="MembershipContext.MaxAddressBytes"/>.</exception>
+    public static ReadOnlyMemory<byte> EncodeHeader(ulong index, ulong term, IEnumerable<string> sortedNamespaces,
+        IReadOnlyDictionary<ulong, string> addresses, SessionTable sessions)
     {
         ArgumentNullException.ThrowIfNull(sessions);
+        ArgumentNullException.ThrowIfNull(addresses);
         var namespaces = sortedNamespaces.ToArray();
         var header = new ArrayBufferWriter<byte>();
         var w = new WireWriter(header);
@@ -59,6 +82,19 @@ internal static class ServiceSnapshotFormat
         w.VarUInt(term);
         w.VarUInt((ulong)namespaces.Length);
         foreach (var ns in namespaces) w.String(ns);
+        w.VarUInt((ulong)addresses.Count);
+        // Sorted, so one address book has one encoding, and a reader can refuse a duplicate by order alone.
+        foreach (var (id, address) in addresses.OrderBy(a => a.Key))
+        {
+            if (id == 0) throw new ArgumentException("node id 0 is not a node", nameof(addresses));
+            var length = System.Text.Encoding.UTF8.GetByteCount(address);
+            if (length == 0 || length > MembershipContext.MaxAddressBytes)
+            {
+                throw new ArgumentException($"the address of node {id} must be 1 to {MembershipContext.MaxAddressBytes} bytes", nameof(addresses));
+            }
+            w.VarUInt(id);
+            w.String(address);
+        }
         sessions.Write(header);
         return header.WrittenMemory;
     }
@@ -101,7 +137,7 @@ internal static class ServiceSnapshotFormat
         ArgumentNullException.ThrowIfNull(services);
         var prologue = new byte[PrologueLength];
         var read = await input.ReadAtLeastAsync(prologue, prologue.Length, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-        CheckPrologue(prologue.AsSpan(0, read), source);
+        var version = CheckPrologue(prologue.AsSpan(0, read), source);
 
         var section = new ServiceSnapshotChunkReader(input, source, read);
         byte[] headerBytes;
@@ -110,7 +146,7 @@ internal static class ServiceSnapshotFormat
             await section.CopyToAsync(copy, cancellationToken).ConfigureAwait(false);
             headerBytes = copy.ToArray();
         }
-        var header = DecodeHeader(headerBytes, source, maxSessions);
+        var header = DecodeHeader(headerBytes, version, source, maxSessions);
         CheckHeader(header, services, expected, source);
 
         foreach (var ns in header.Namespaces)
@@ -122,30 +158,42 @@ internal static class ServiceSnapshotFormat
 
         var extra = await input.ReadAsync(new byte[1], cancellationToken).ConfigureAwait(false);
         if (extra > 0) throw Invalid(source, $"unexpected bytes after the last section, at offset {section.Offset}");
-        return new RestoredServiceSnapshot(header.Index, header.Term, header.Sessions);
+        return new RestoredServiceSnapshot(header.Index, header.Term, header.Sessions, header.Addresses);
     }
 
-    private static void CheckPrologue(ReadOnlySpan<byte> prologue, string source)
+    /// <summary>
+    /// Reads the members' addresses from the header of the snapshot file at <paramref name="path"/>, which must stand
+    /// where <paramref name="expected"/> says; null for a version 1 snapshot (it holds none). The services' sections
+    /// are not read (the ServiceActor checks them as it restores), nor is the session table decoded.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a service snapshot, truncated or corrupted header, a malformed address book, or a position other than expected.</exception>
+    public static IReadOnlyDictionary<ulong, string>? ReadAddresses(string path, SnapshotMetadata expected)
     {
-        var magicPart = prologue[..Math.Min(prologue.Length, Magic.Length)];
-        if (!magicPart.SequenceEqual(Magic[..magicPart.Length])) throw Invalid(source, "bad magic: this is not a service snapshot");
-        if (prologue.Length < PrologueLength) throw Invalid(source, $"the snapshot is truncated at offset {prologue.Length}");
-        if (prologue[^1] != Version) throw Invalid(source, $"unsupported format version {prologue[^1]} (this node reads version {Version})");
+        ArgumentNullException.ThrowIfNull(expected);
+        using var input = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, ChunkSize);
+        return ReadAddresses(input, $"'{path}'", expected);
     }
 
-    private static Header DecodeHeader(byte[] bytes, string source, int maxSessions)
+    /// <inheritdoc cref="ReadAddresses(string, SnapshotMetadata)"/>
+    public static IReadOnlyDictionary<ulong, string>? ReadAddresses(Stream input, string source, SnapshotMetadata expected)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(expected);
+        var prologue = new byte[PrologueLength];
+        var read = input.ReadAtLeast(prologue, prologue.Length, throwOnEndOfStream: false);
+        var version = CheckPrologue(prologue.AsSpan(0, read), source);
+        byte[] headerBytes;
+        using (var copy = new MemoryStream())
+        {
+            new ServiceSnapshotChunkReader(input, source, read).CopyTo(copy);
+            headerBytes = copy.ToArray();
+        }
         try
         {
-            var r = new WireReader(bytes);
-            var index = r.VarUInt();
-            var term = r.VarUInt();
-            var count = r.Count(1, "namespace");
-            var namespaces = new string[count];
-            for (var i = 0; i < count; i++) namespaces[i] = r.String(CommandEnvelope.MaxNamespaceBytes);
-            var sessions = SessionTable.Read(ref r, maxSessions);
-            r.End("service snapshot header");
-            return new Header(index, term, namespaces, sessions);
+            var r = new WireReader(headerBytes);
+            var (index, term, _, addresses) = ReadPosition(ref r, version);
+            CheckPosition(index, term, expected, source);
+            return addresses;
         }
         catch (CodecException ex)
         {
@@ -153,12 +201,69 @@ internal static class ServiceSnapshotFormat
         }
     }
 
+    private static byte CheckPrologue(ReadOnlySpan<byte> prologue, string source)
+    {
+        var magicPart = prologue[..Math.Min(prologue.Length, Magic.Length)];
+        if (!magicPart.SequenceEqual(Magic[..magicPart.Length])) throw Invalid(source, "bad magic: this is not a service snapshot");
+        if (prologue.Length < PrologueLength) throw Invalid(source, $"the snapshot is truncated at offset {prologue.Length}");
+        var version = prologue[^1];
+        if (version is not (Version or VersionWithoutAddresses))
+        {
+            throw Invalid(source, $"unsupported format version {version} (this node reads versions {VersionWithoutAddresses} and {Version})");
+        }
+        return version;
+    }
+
+    private static Header DecodeHeader(byte[] bytes, byte version, string source, int maxSessions)
+    {
+        try
+        {
+            var r = new WireReader(bytes);
+            var (index, term, namespaces, addresses) = ReadPosition(ref r, version);
+            var sessions = SessionTable.Read(ref r, maxSessions);
+            r.End("service snapshot header");
+            return new Header(index, term, namespaces, addresses, sessions);
+        }
+        catch (CodecException ex)
+        {
+            throw Invalid(source, $"the header is malformed: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>The header up to the session table: position, namespaces and (from version 2) the address book.</summary>
+    private static (ulong Index, ulong Term, string[] Namespaces, IReadOnlyDictionary<ulong, string>? Addresses) ReadPosition(
+        ref WireReader r, byte version)
+    {
+        var index = r.VarUInt();
+        var term = r.VarUInt();
+        var count = r.Count(1, "namespace");
+        var namespaces = new string[count];
+        for (var i = 0; i < count; i++) namespaces[i] = r.String(CommandEnvelope.MaxNamespaceBytes);
+        return (index, term, namespaces, version == VersionWithoutAddresses ? null : ReadAddressBook(ref r));
+    }
+
+    private static SortedDictionary<ulong, string> ReadAddressBook(ref WireReader r)
+    {
+        // The smallest row: a one-byte id and a one-byte address with its one-byte length.
+        var count = r.Count(3, "address");
+        var addresses = new SortedDictionary<ulong, string>();
+        ulong previous = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var id = r.VarUInt();
+            if (id == 0) throw new CodecException("the address book names node id 0");
+            if (id <= previous) throw new CodecException($"the address book names node {id} out of order or twice");
+            var address = r.String(MembershipContext.MaxAddressBytes);
+            if (address.Length == 0) throw new CodecException($"the address book gives node {id} an empty address");
+            addresses[id] = address;
+            previous = id;
+        }
+        return addresses;
+    }
+
     private static void CheckHeader(Header header, IReadOnlyDictionary<string, IService> services, SnapshotMetadata? expected, string source)
     {
-        if (expected is not null && (header.Index != expected.Index || header.Term != expected.Term))
-        {
-            throw Invalid(source, $"it stands at index {header.Index} term {header.Term}, not at index {expected.Index} term {expected.Term} as its metadata says");
-        }
+        if (expected is not null) CheckPosition(header.Index, header.Term, expected, source);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var ns in header.Namespaces)
         {
@@ -172,8 +277,16 @@ internal static class ServiceSnapshotFormat
         }
     }
 
+    private static void CheckPosition(ulong index, ulong term, SnapshotMetadata expected, string source)
+    {
+        if (index != expected.Index || term != expected.Term)
+        {
+            throw Invalid(source, $"it stands at index {index} term {term}, not at index {expected.Index} term {expected.Term} as its metadata says");
+        }
+    }
+
     private static InvalidDataException Invalid(string source, string reason, Exception? inner = null) =>
         new($"service snapshot {source}: {reason}", inner);
 
-    private sealed record Header(ulong Index, ulong Term, string[] Namespaces, SessionTable Sessions);
+    private sealed record Header(ulong Index, ulong Term, string[] Namespaces, IReadOnlyDictionary<ulong, string>? Addresses, SessionTable Sessions);
 }

@@ -39,6 +39,24 @@ public sealed class ServiceActorSnapshotTests(ITestOutputHelper output) : Servic
     }
 
     [Fact]
+    public async Task A_snapshot_records_the_addresses_the_applied_membership_entries_gave_its_members()
+    {
+        var h = Start([new KvService()]);
+        static CommittedEntry Member(ulong index, ConfChange change, ConfState after) =>
+            new(new Entry(1, index, EntryType.ConfChange, RaftCodec.Encode(change)), after);
+        h.Apply(Member(1, ConfChange.AddVoter(1, new MembershipContext(0, 0, "h:1").Encode()), new ConfState([1])),
+            Member(2, ConfChange.AddVoter(2, new MembershipContext(0, 0, "h:2").Encode()), new ConfState([1, 2])),
+            Member(3, ConfChange.AddLearner(3, new MembershipContext(0, 0, "h:3").Encode()), new ConfState([1, 2], [3])),
+            Member(4, ConfChange.Remove(1), new ConfState([2], [3])));
+
+        h.Actor.Tell(TakeSnapshotNow.Instance);
+        var taken = await h.Raft.ExpectMsgAsync<ServiceSnapshotTaken>();
+
+        var addresses = ServiceSnapshotFormat.ReadAddresses(taken.PayloadPath, taken.Metadata);
+        Assert.Equal(new Dictionary<ulong, string> { [2] = "h:2", [3] = "h:3" }, addresses!.ToDictionary());
+    }
+
+    [Fact]
     public async Task TakeSnapshotNow_writes_a_snapshot_only_when_something_was_applied_since_the_last()
     {
         var h = Start([new KvService()]);
