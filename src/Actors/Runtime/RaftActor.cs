@@ -193,7 +193,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
 
     private void FailStop(string why, Exception cause)
     {
-        RaftActorLog.JournalFailed(_log, _id, cause);
+        RaftActorLog.JournalFailed(_log, _id, why, cause);
         var error = new ActorFailStopException($"node {_id}: {why}; the node stops", cause);
         _settings.Node.Fail(error);
         _state.Raise(new NodeFailed(_id, why));

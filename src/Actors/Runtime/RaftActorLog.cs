@@ -12,8 +12,8 @@ internal static partial class RaftActorLog
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "node {NodeId}: refused a message from {Peer}: {Reason}")]
     public static partial void RefusedPeerMessage(ILogger logger, ulong nodeId, ulong peer, string reason);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Critical, Message = "node {NodeId}: journal write failed; stopping the node (fail-stop)")]
-    public static partial void JournalFailed(ILogger logger, ulong nodeId, Exception error);
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Critical, Message = "node {NodeId}: {Why}; stopping the node (fail-stop)")]
+    public static partial void JournalFailed(ILogger logger, ulong nodeId, string why, Exception error);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "node {NodeId}: stored a snapshot at index {Index} ({Bytes} bytes), log compacted up to {CompactedTo}")]
     public static partial void SnapshotStored(ILogger logger, ulong nodeId, ulong index, long bytes, ulong compactedTo);
