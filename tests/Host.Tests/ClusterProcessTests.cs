@@ -15,16 +15,7 @@ public sealed class ClusterProcessTests(ITestOutputHelper output)
         await using var cluster = new TestCluster();
         try
         {
-            var ports = TestPorts.Free(3);
-            var peers = string.Join(',', ports.Select(p => $"127.0.0.1:{p}"));
-            for (var i = 1; i <= 3; i++)
-            {
-                var id = i;
-                cluster.Add($"node{id}", (http, _, data) =>
-                    ["--node-id", $"{id}", "--http-port", $"{http}", "--host", $"127.0.0.1:{ports[id - 1]}", "--cluster", "--peers", peers, "--keys", "1,2,3",
-                     "--data-dir", data, .. TestCluster.Common("process-cluster")]);
-            }
-            foreach (var node in cluster.Nodes) await cluster.WaitHealthyAsync(node);
+            await cluster.FoundAsync(3, "process-cluster");
             var leader = await TestCluster.WaitLeaderAsync(cluster.Nodes);
             var follower = cluster.Nodes.First(n => n.Name != $"node{leader}");
 

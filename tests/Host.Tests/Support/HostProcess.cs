@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using RaftActors.Tests.Shared;
 
 namespace RaftActors.Host.Tests.Support;
 
@@ -133,24 +134,6 @@ internal sealed class HostProcess : IAsyncDisposable
     }
 
     public override string ToString() => $"{Name}:\n{Output}";
-}
-
-/// <summary>Where the built host is: src/Host/bin/&lt;configuration of these tests&gt;/net10.0.</summary>
-internal static class HostBinary
-{
-    public static string Dll { get; } = Locate();
-
-    private static string Locate()
-    {
-        var bin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var framework = bin.Name;
-        var configuration = bin.Parent!.Name;
-        var root = bin;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "RaftActors.sln"))) root = root.Parent;
-        if (root is null) throw new InvalidOperationException($"no RaftActors.sln above {AppContext.BaseDirectory}");
-        var dll = Path.Combine(root.FullName, "src", "Host", "bin", configuration, framework, "RaftActors.Host.dll");
-        return File.Exists(dll) ? dll : throw new FileNotFoundException($"build src/Host first ({configuration}): {dll} is missing");
-    }
 }
 
 /// <summary>Free loopback ports, and temporary data folders removed at the end.</summary>

@@ -26,6 +26,22 @@ internal sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>Starts <paramref name="count"/> founders named node1..nodeN on fixed peer ports, and waits until each is healthy.</summary>
+    public async Task FoundAsync(int count, string clusterId)
+    {
+        var ports = TestPorts.Free(count);
+        var peers = string.Join(',', ports.Select(p => $"127.0.0.1:{p}"));
+        var keys = string.Join(',', Enumerable.Range(1, count));
+        for (var i = 1; i <= count; i++)
+        {
+            var id = i;
+            Add($"node{id}", (http, _, data) =>
+                ["--node-id", $"{id}", "--http-port", $"{http}", "--host", $"127.0.0.1:{ports[id - 1]}", "--cluster", "--peers", peers, "--keys", keys,
+                 "--data-dir", data, .. Common(clusterId)]);
+        }
+        foreach (var node in Nodes) await WaitHealthyAsync(node);
+    }
+
     public string DataDir(string name) => _dir.Sub(name);
 
     public async Task WaitHealthyAsync(TestNode node) =>

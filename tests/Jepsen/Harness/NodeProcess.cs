@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using RaftActors.Tests.Shared;
 
 namespace RaftActors.Jepsen.Harness;
 

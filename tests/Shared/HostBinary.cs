@@ -1,8 +1,9 @@
-namespace RaftActors.Jepsen.Harness;
+namespace RaftActors.Tests.Shared;
 
 /// <summary>
-/// The built host: src/Host/bin/&lt;configuration of this suite&gt;/net10.0/RaftActors.Host.dll. The project
-/// reference (without the assembly) makes the build produce it first; the suite never links to it.
+/// The built host: src/Host/bin/&lt;configuration of the running tests&gt;/net10.0/RaftActors.Host.dll. Compiled into
+/// each test project that starts host processes (Host.Tests, Jepsen); their project reference to src/Host makes
+/// the build produce it first.
 /// </summary>
 internal static class HostBinary
 {
