@@ -1,6 +1,5 @@
 using Akka.Actor;
 using System.Globalization;
-using System.Runtime.InteropServices;
 using RaftActors.Actors.Runtime.Journal;
 using RaftActors.Messages;
 
@@ -11,7 +10,7 @@ namespace RaftActors.Actors.Runtime;
 /// (name, length, CRC-32C); the payload itself is a file in the snapshots folder, made durable (the file
 /// and its folder fsynced) before the reference is written, and checked against the reference before use.
 /// </summary>
-internal static partial class SnapshotFiles
+internal static class SnapshotFiles
 {
     private const int BufferSize = 64 * 1024;
 
@@ -42,7 +41,7 @@ internal static partial class SnapshotFiles
         Directory.CreateDirectory(node.SnapshotsFolder);
         var name = string.Create(CultureInfo.InvariantCulture, $"snapshot-{meta.Index:D20}-{meta.Term}.bin");
         File.Move(sourcePath, Path.Combine(node.SnapshotsFolder, name), overwrite: true);
-        SyncFolder(node.SnapshotsFolder);
+        DurableFile.SyncFolder(node.SnapshotsFolder);
         return new SnapshotReference(meta, name, length, crc);
     }
 
@@ -90,29 +89,4 @@ internal static partial class SnapshotFiles
         }
         return (length, crc);
     }
-
-    /// <summary>Makes a rename in <paramref name="folder"/> durable (POSIX: fsync the directory).</summary>
-    private static void SyncFolder(string folder)
-    {
-        if (OperatingSystem.IsWindows()) return;
-        var fd = Open(folder, 0);
-        if (fd < 0) return;
-        try
-        {
-            _ = Fsync(fd);
-        }
-        finally
-        {
-            _ = Close(fd);
-        }
-    }
-
-    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static partial int Open(string path, int flags);
-
-    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
-    private static partial int Fsync(int fd);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }
