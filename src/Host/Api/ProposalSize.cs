@@ -14,8 +14,14 @@ internal static class ProposalSize
     /// <summary>The command's bytes beside the value: what the prepare hook writes for this key and an empty value.</summary>
     public static long Overhead(string key) => Command(key, "").Length;
 
+    // The command of an empty key and value, plus room for a stamp of up to 20 digits.
+    private static readonly long EmptyCommandBytes = Command("", "").Length + 8;
+
     public static void Check(string key, string value, long maxProposalBytes)
     {
+        // JSON writes one UTF-16 unit as at most 6 bytes (\uXXXX): a command under that bound fits without being
+        // built, so a write of ordinary size is not serialized once more just to be measured.
+        if (EmptyCommandBytes + 6L * (key.Length + value.Length) <= maxProposalBytes) return;
         var size = Command(key, value).Length;
         if (size > maxProposalBytes)
         {
