@@ -20,7 +20,7 @@ public sealed class ProposalLimitTests : IDisposable
         await File.WriteAllTextAsync(config, $"akka.raft.max-proposal-bytes = {Limit}\n");
         var host = InProcessHost.Build(_dir.Sub("data"), "limits", "--config", config, "--max-body-bytes", maxBodyBytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
         await host.StartAsync();
-        await host.WaitHealthyAsync();
+        await host.WaitRegisteredAsync();
         return host;
     }
 

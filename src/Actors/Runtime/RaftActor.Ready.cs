@@ -203,11 +203,7 @@ internal sealed partial class RaftActor
             foreach (var staged in _stagedSnapshots.Values) TryDelete(staged.Received.PayloadPath);
             _stagedSnapshots.Clear();
         }
-        if (_pendingServiceSnapshot is { } taken)
-        {
-            _pendingServiceSnapshot = null;
-            StoreServiceSnapshot(taken);
-        }
+        StorePendingSnapshot();
     }
 
     private void DeleteStagedSnapshots()

@@ -12,13 +12,26 @@ internal sealed partial class RaftActor
 
     /// <summary>
     /// The services wrote a snapshot (durably, off every message loop). It is stored when no Ready is being
-    /// written, so that the actor's snapshot holds exactly what the journal holds up to <c>LastSequenceNr</c>;
+    /// written, so that the actor's snapshot holds exactly what the journal holds up to <c>LastSequenceNr</c>, and
+    /// no earlier save is in flight (<see cref="StorePendingSnapshot"/>);
     /// storing it is a rename and a folder fsync here, then the Akka snapshot and the deletion go on asynchronously.
     /// </summary>
     private void OnServiceSnapshot(ServiceSnapshotTaken taken)
     {
         if (_pendingServiceSnapshot is { } older) TryDelete(older.PayloadPath);
         _pendingServiceSnapshot = taken;
+    }
+
+    /// <summary>
+    /// Stores the newest waiting snapshot when no Ready is being written and no earlier save is in flight. One save
+    /// at a time: each save's completion is matched to its own snapshot, and a store slower than the snapshots fall
+    /// due stores the newest capture next instead of overlapping saves (a newer capture replaces a waiting one).
+    /// </summary>
+    private void StorePendingSnapshot()
+    {
+        if (_writing || _savingSnapshot is not null || _pendingServiceSnapshot is not { } taken) return;
+        _pendingServiceSnapshot = null;
+        StoreServiceSnapshot(taken);
     }
 
     private void StoreServiceSnapshot(ServiceSnapshotTaken taken)
@@ -61,6 +74,7 @@ internal sealed partial class RaftActor
             _state.Raise(new SnapshotStored(_id, reference.Metadata.Index, reference.Length));
             _savingSnapshot = null;
         }
+        StorePendingSnapshot();
     }
 
     /// <summary>The events stay (nothing is lost); the next snapshot tries again.</summary>
@@ -68,5 +82,6 @@ internal sealed partial class RaftActor
     {
         RaftActorLog.CompactionFailed(_log, _id, failed.Cause.Message);
         _savingSnapshot = null;
+        StorePendingSnapshot();
     }
 }

@@ -70,12 +70,13 @@ internal sealed class NodeCluster : IAsyncDisposable
 
     /// <summary>A copy of <paramref name="o"/> with what is given replaced (the options are init-only).</summary>
     public static RaftNodeOptions With(RaftNodeOptions o, ulong? snapshotEvery = null, ulong? keepEntries = null, string? secret = null,
-        string? clusterId = null, string? journalPluginId = null, Akka.Configuration.Config? systemConfig = null) => new()
+        string? clusterId = null, string? journalPluginId = null, Akka.Configuration.Config? systemConfig = null, string? snapshotPluginId = null) => new()
     {
         NodeId = o.NodeId, ListenAddress = o.ListenAddress, DataDirectory = o.DataDirectory, Peers = o.Peers, Join = o.Join,
         TickInterval = o.TickInterval, RequestTimeout = o.RequestTimeout,
         SnapshotEvery = snapshotEvery ?? o.SnapshotEvery, KeepEntriesAfterSnapshot = keepEntries ?? o.KeepEntriesAfterSnapshot,
         Secret = secret ?? o.Secret, ClusterId = clusterId ?? o.ClusterId, JournalPluginId = journalPluginId ?? o.JournalPluginId,
+        SnapshotPluginId = snapshotPluginId ?? o.SnapshotPluginId,
         ActorSystemConfig = systemConfig ?? o.ActorSystemConfig,
     };
 
