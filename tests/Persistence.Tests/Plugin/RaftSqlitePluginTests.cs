@@ -143,7 +143,9 @@ public sealed class RaftSqlitePluginTests : Akka.TestKit.Xunit2.TestKit
         var journal = Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null);
         var probes = Enumerable.Range(0, actors).Select(_ => CreateTestProbe()).ToList();
         var refs = probes.Select((p, i) => Sys.ActorOf(TestPersistentActor.Props($"grouped-{i}", p.Ref))).ToList();
-        foreach (var p in probes) p.ExpectMsg<Recovered>();
+        // Twenty actors recovering while CI starts every test assembly at once on two cores once took over TestKit's
+        // default 10 s (alone: well under a second); this test is about grouping writes, not about recovery speed.
+        foreach (var p in probes) p.ExpectMsg<Recovered>(TimeSpan.FromSeconds(60));
         var before = Counts(journal);
 
         // Persist (not PersistAsync): each actor has one write in flight at a time, so only writes of different
@@ -151,7 +153,7 @@ public sealed class RaftSqlitePluginTests : Akka.TestKit.Xunit2.TestKit
         for (var e = 0; e < eventsEach; e++)
             foreach (var actor in refs) actor.Tell(new PersistOne($"e{e}"));
         foreach (var p in probes)
-            for (var e = 1; e <= eventsEach; e++) Assert.Equal(e, p.ExpectMsg<Persisted>().SequenceNr);
+            for (var e = 1; e <= eventsEach; e++) Assert.Equal(e, p.ExpectMsg<Persisted>(TimeSpan.FromSeconds(60)).SequenceNr);
 
         var after = Counts(journal);
         var commits = after.Commits - before.Commits;
