@@ -14,6 +14,9 @@ internal sealed partial class RaftActor
     // everything stepped meanwhile waits in the core for the next one, which batches it (group commit).
     private bool _writing;
 
+    // A commit index that moved in memory only (see RunReadyCycles): the next write carries it.
+    private bool _hardStateUnwritten;
+
     /// <summary>
     /// The Ready contract (see <see cref="Ready"/>): send what may go at once, persist in one write, and once
     /// it is durable send what waited for it, dispatch committed entries and advance. Runs until the core is
@@ -35,14 +38,15 @@ internal sealed partial class RaftActor
             if (!rd.MustSync && rd.Entries.Count == 0 && rd.Snapshot is null)
             {
                 // Only the commit index moved. Nothing a peer or a client was promised depends on it being on disk
-                // (a restarted node learns the commit index again), so it is written behind, with the next group
-                // commit, and the committed entries are applied without waiting for an fsync.
-#pragma warning disable AK1006 // Written behind; the loop goes on without waiting for it.
-                PersistAsync(ready, persisted => _storage.Apply(persisted));
-#pragma warning restore AK1006
+                // (a restarted node learns the commit index again from the leader, as etcd's does), so it is not
+                // written on its own: a write of its own would cost every node a second fsync per proposal. It is
+                // kept in memory and goes to disk with the next write that has to happen anyway.
+                _storage.Apply(ready);
+                _hardStateUnwritten = true;
                 Finish(rd);
                 continue;
             }
+            _hardStateUnwritten = false;
             _writing = true;
             // At most one write per pass: _writing ends the loop until this handler resumes it.
             void Persisted(ReadyPersisted persisted)
@@ -78,7 +82,8 @@ internal sealed partial class RaftActor
             snapshot = staged.Reference;
             addresses = MemberAddresses.Adopt(_addresses, staged.Addresses, snap.Metadata.ConfState);
         }
-        return (new ReadyPersisted(rd.HardState, rd.Entries, snapshot), addresses);
+        var hardState = rd.HardState ?? (_hardStateUnwritten ? _storage.HardState : null);
+        return (new ReadyPersisted(hardState, rd.Entries, snapshot), addresses);
     }
 
     /// <summary>The part of a Ready that follows its write (or the whole of one that needs none).</summary>
