@@ -67,6 +67,9 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
 
     internal Remote.PeerAuthenticator Authenticator => _node.Authenticator;
 
+    /// <summary>ReadIndex rounds this node asked for (see <see cref="Runtime.NodeState.ReadRounds"/>).</summary>
+    internal long ReadRounds => _runtime.State.ReadRounds;
+
     /// <summary>The ActorSystem this node runs in (its own, or the one it was started in).</summary>
     public ActorSystem ActorSystem => _node.System;
 

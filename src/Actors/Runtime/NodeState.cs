@@ -14,6 +14,7 @@ internal sealed class NodeState
     private long _term;
     private int _role;
     private long _commit;
+    private long _readRounds;
 
     public ulong Leader
     {
@@ -32,6 +33,11 @@ internal sealed class NodeState
         get => (StateRole)Volatile.Read(ref _role);
         set => Volatile.Write(ref _role, (int)value);
     }
+
+    /// <summary>ReadIndex rounds this node asked for; one serves every read queued before it (for tests and diagnostics).</summary>
+    public long ReadRounds => Interlocked.Read(ref _readRounds);
+
+    public void CountReadRound() => Interlocked.Increment(ref _readRounds);
 
     public ulong CommitIndex
     {

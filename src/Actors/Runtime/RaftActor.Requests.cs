@@ -7,7 +7,15 @@ internal sealed partial class RaftActor
 {
     // Leader-side: which request each index holds, to detect proposals overwritten by a new leader.
     private readonly Dictionary<ulong, ulong> _proposalAt = [];
-    private readonly Dictionary<ulong, TaskCompletionSource<ulong>> _reads = [];
+    // Reads waiting for their ReadIndex round, by the context's sequence; one round serves every read that
+    // arrived before it was asked (etcd's server batches the same way: one heartbeat round, not one per read).
+    private readonly Dictionary<ulong, List<TaskCompletionSource<ulong>>> _reads = [];
+    private List<TaskCompletionSource<ulong>>? _unaskedReads;
+    // The round in flight (0: none) and the tick it was asked at. Reads that arrive meanwhile wait for the next
+    // round, asked when this one completes, so the rounds batch as the load grows; a round that gets no answer
+    // (a lost message, a leader that stepped down) holds the next one back for an election timeout at most.
+    private ulong _readRoundInFlight;
+    private long _readRoundAskedAt;
     private readonly List<(ulong Target, TaskCompletionSource<ulong> Completion, long Deadline)> _transfers = [];
     private ulong _readCounter;
 
@@ -30,31 +38,61 @@ internal sealed partial class RaftActor
         propose.Completion.TrySetException(Refused(result));
     }
 
-    private void OnReadIndex(ReadIndexRequest read)
+    /// <summary>Queues the read for the next ReadIndex round, asked once the mailbox has been drained (<see cref="AskReadIndex"/>).</summary>
+    private void OnReadIndex(ReadIndexRequest read) => (_unaskedReads ??= []).Add(read.Completion);
+
+    /// <summary>
+    /// One ReadIndex round for every read queued since the last one: the index it confirms is at least the commit
+    /// index when each of them arrived, so it is a correct barrier for all of them.
+    /// </summary>
+    private void AskReadIndex()
     {
+        if (_unaskedReads is not { } batch) return;
+        if (_readRoundInFlight != 0 && _ticks - _readRoundAskedAt < _settings.Options.ElectionTicks) return;
+        _unaskedReads = null;
+        _state.CountReadRound();
         var context = ReadContext.Encode(_id, _incarnation, ++_readCounter);
         var result = _node.ReadIndex(context);
         if (result != ProposeResult.Accepted)
         {
-            read.Completion.TrySetException(Refused(result));
+            var refused = Refused(result);
+            foreach (var completion in batch) completion.TrySetException(refused);
             return;
         }
-        _reads[_readCounter] = read.Completion;
+        _reads[_readCounter] = batch;
+        _readRoundInFlight = _readCounter;
+        _readRoundAskedAt = _ticks;
     }
 
     private void CompleteRead(ReadState read)
     {
         if (!ReadContext.TryDecode(read.RequestContext, _id, _incarnation, out var key)) return;
-        if (_reads.Remove(key, out var completion)) completion.TrySetResult(read.Index);
+        if (!_reads.Remove(key, out var batch)) return;
+        foreach (var completion in batch) completion.TrySetResult(read.Index);
+        if (key == _readRoundInFlight)
+        {
+            _readRoundInFlight = 0;
+            AskReadIndex();
+        }
     }
 
-    /// <summary>Reads whose callers gave up (timed out) are dropped so the table does not grow.</summary>
+    /// <summary>Rounds whose callers all gave up (timed out) are dropped so the table does not grow.</summary>
     private void SweepAbandonedReads()
     {
-        foreach (var (key, completion) in _reads.ToArray())
+        foreach (var (key, batch) in _reads.ToArray())
         {
-            if (completion.Task.IsCompleted) _reads.Remove(key);
+            if (batch.TrueForAll(c => c.Task.IsCompleted)) _reads.Remove(key);
         }
+    }
+
+    private void FailReads(Exception error)
+    {
+        _readRoundInFlight = 0;
+        foreach (var batch in _reads.Values)
+        {
+            foreach (var completion in batch) completion.TrySetException(error);
+        }
+        _reads.Clear();
     }
 
     private void OnTransfer(TransferLeadershipRequest transfer)
@@ -101,8 +139,7 @@ internal sealed partial class RaftActor
         _state.Raise(new LeaderChanged(_id, soft.Leader, _node.Term));
         // A read confirmed by the old leader's round is lost with it; the caller retries against the new one.
         var lost = new RaftNodeException(RaftErrorCode.LeadershipLost, "leadership changed while the read was pending; retry");
-        foreach (var completion in _reads.Values) completion.TrySetException(lost);
-        _reads.Clear();
+        FailReads(lost);
         for (var i = _transfers.Count - 1; i >= 0; i--)
         {
             if (soft.Leader == 0) continue;
@@ -123,8 +160,9 @@ internal sealed partial class RaftActor
 
     private void FailPending(Exception error)
     {
-        foreach (var completion in _reads.Values) completion.TrySetException(error);
-        _reads.Clear();
+        FailReads(error);
+        foreach (var completion in _unaskedReads ?? []) completion.TrySetException(error);
+        _unaskedReads = null;
         foreach (var (_, completion, _) in _transfers) completion.TrySetException(error);
         _transfers.Clear();
         foreach (var completion in _membershipWaiters.Values) completion.TrySetException(error);

@@ -102,6 +102,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private void OnFlushReady()
     {
         _flushQueued = false;
+        AskReadIndex();
         RunReadyCycles();
     }
 
