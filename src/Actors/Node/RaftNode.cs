@@ -163,27 +163,25 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
         }
     }
 
-    /// <summary>The ReadIndex round (§6.4): the commit index a quorum confirmed this leader holds, retried across elections.</summary>
+    /// <summary>
+    /// The ReadIndex round (§6.4): the commit index a quorum confirmed this leader holds, retried across elections.
+    /// The RaftActor asks a round again when its answer is lost, so the read waits for its deadline alone.
+    /// </summary>
     private async Task<ulong> ReadIndexAsync(CancellationToken cancellationToken)
     {
-        // Raft does not retransmit a read request or its answer: a follower's MsgReadIndex, or the leader's reply,
-        // lost on a link that was down or gated is lost for good. So an attempt that gets no answer within two
-        // election timeouts is asked again (a fresh context; the abandoned one is swept by the RaftActor).
-        var attempt = _options.TickInterval * (2 * _options.ElectionTicks);
         while (true)
         {
             var completion = NewCompletion<ulong>();
             _runtime.RaftActor.Tell(new ReadIndexRequest(completion));
-            using var attemptDeadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            attemptDeadline.CancelAfter(attempt);
             try
             {
-                return await completion.Task.WaitAsync(attemptDeadline.Token).ConfigureAwait(false);
+                return await completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
+                // The RaftActor drops rounds whose reads all completed: a read given up on counts as completed.
                 completion.TrySetCanceled(CancellationToken.None);
-                if (_runtime.Completion.IsCompleted) throw new RaftNodeException(RaftErrorCode.Stopped, $"node {NodeId} has stopped");
+                throw;
             }
             catch (RaftNodeException ex) when (ex.Code is RaftErrorCode.NoLeader or RaftErrorCode.LeadershipLost)
             {

@@ -12,8 +12,7 @@ internal sealed partial class RaftActor
     private readonly Dictionary<ulong, List<TaskCompletionSource<ulong>>> _reads = [];
     private List<TaskCompletionSource<ulong>>? _unaskedReads;
     // The round in flight (0: none) and the tick it was asked at. Reads that arrive meanwhile wait for the next
-    // round, asked when this one completes, so the rounds batch as the load grows; a round that gets no answer
-    // (a lost message, a leader that stepped down) holds the next one back for an election timeout at most.
+    // round, asked when this one completes, so the rounds batch as the load grows.
     private ulong _readRoundInFlight;
     private long _readRoundAskedAt;
     private readonly List<(ulong Target, TaskCompletionSource<ulong> Completion, long Deadline)> _transfers = [];
@@ -43,12 +42,23 @@ internal sealed partial class RaftActor
 
     /// <summary>
     /// One ReadIndex round for every read queued since the last one: the index it confirms is at least the commit
-    /// index when each of them arrived, so it is a correct barrier for all of them.
+    /// index when each of them arrived, so it is a correct barrier for all of them. Raft retransmits neither a
+    /// follower's MsgReadIndex nor the leader's answer, so a round unanswered for two election timeouts (a message
+    /// lost on a link that was down) is asked again, with its reads, under a fresh context.
     /// </summary>
     private void AskReadIndex()
     {
+        if (_readRoundInFlight != 0)
+        {
+            if (_ticks - _readRoundAskedAt < 2L * _settings.Options.ElectionTicks) return;
+            if (_reads.Remove(_readRoundInFlight, out var unanswered))
+            {
+                unanswered.RemoveAll(c => c.Task.IsCompleted);
+                if (unanswered.Count > 0) (_unaskedReads ??= []).AddRange(unanswered);
+            }
+            _readRoundInFlight = 0;
+        }
         if (_unaskedReads is not { } batch) return;
-        if (_readRoundInFlight != 0 && _ticks - _readRoundAskedAt < _settings.Options.ElectionTicks) return;
         _unaskedReads = null;
         _state.CountReadRound();
         var context = ReadContext.Encode(_id, _incarnation, ++_readCounter);
