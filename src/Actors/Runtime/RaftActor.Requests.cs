@@ -91,7 +91,9 @@ internal sealed partial class RaftActor
     {
         foreach (var (key, batch) in _reads.ToArray())
         {
-            if (batch.TrueForAll(c => c.Task.IsCompleted)) _reads.Remove(key);
+            if (!batch.TrueForAll(c => c.Task.IsCompleted)) continue;
+            _reads.Remove(key);
+            if (key == _readRoundInFlight) _readRoundInFlight = 0;
         }
     }
 
