@@ -21,6 +21,8 @@ public sealed class MetricsTests
         using var dir = new TempDir();
         await using var host = InProcessHost.Build(dir.Path, "metrics", "--snapshot-every", "5");
         using var recorded = new RecordedMeasurements(host.App.Services.GetRequiredService<IMeterFactory>());
+        using var logs = new CapturedLogs();
+        host.App.Services.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().AddProvider(logs);
         await host.StartAsync();
         await host.WaitHealthyAsync();
 
@@ -51,7 +53,17 @@ public sealed class MetricsTests
         Assert.True(recorded.Of("raft.leader.changes").Sum(m => m.Value) >= 1, "no leader change was counted");
 
         // With a snapshot every 5 entries, a dozen writes (plus the registry's entries) store at least two.
-        await Poll.UntilAsync(() => Task.FromResult(recorded.Of("raft.snapshot.size").Count >= 2), TimeSpan.FromSeconds(10), "two snapshots");
+        // Generous: on a CI machine running every test assembly at once, two tiny snapshots once took longer than 10 s to
+        // be reported. If they are not, the node's snapshot log lines say where they stopped.
+        try
+        {
+            await Poll.UntilAsync(() => Task.FromResult(recorded.Of("raft.snapshot.size").Count >= 2), TimeSpan.FromSeconds(30), "two snapshots");
+        }
+        catch (TimeoutException ex)
+        {
+            var trail = logs.Lines.Where(l => l.Contains("napshot", StringComparison.Ordinal) || l.Contains("ompaction", StringComparison.Ordinal));
+            throw new TimeoutException($"{ex.Message}; {recorded.Of("raft.snapshot.size").Count} reported; the node's log:\n{string.Join('\n', trail)}", ex);
+        }
         Assert.All(recorded.Of("raft.snapshot.size"), m => Assert.True(m.Value > 0, $"snapshot of {m.Value} bytes"));
     }
 
