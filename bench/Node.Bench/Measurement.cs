@@ -3,10 +3,16 @@ using System.Globalization;
 
 namespace RaftActors.Node.Bench;
 
-/// <summary>The outcome of one timed run: operations per second and latency percentiles.</summary>
-internal sealed record Measurement(string Scenario, int Concurrency, long Operations, long Failures, TimeSpan Elapsed, double P50Ms, double P99Ms)
+/// <summary>
+/// The outcome of one timed run: operations per second, latency percentiles, and the bytes the whole process
+/// allocated per operation while it was timed (every node of the scenario runs in this process).
+/// </summary>
+internal sealed record Measurement(string Scenario, int Concurrency, long Operations, long Failures, TimeSpan Elapsed, double P50Ms, double P99Ms,
+    long AllocatedBytes)
 {
     public double PerSecond => Operations / Elapsed.TotalSeconds;
+
+    public double AllocatedPerOperation => Operations == 0 ? double.NaN : (double)AllocatedBytes / Operations;
 
     /// <summary>
     /// Runs <paramref name="operation"/> from <paramref name="concurrency"/> workers, each one call at a time: first for
@@ -41,9 +47,19 @@ internal sealed record Measurement(string Scenario, int Concurrency, long Operat
                 if (counted) mine.Add(Stopwatch.GetTimestamp() - start);
             }
         }
+        // Allocations from the end of the warm-up to the end of the run (the workers' latency lists are allocated up front).
+        async Task<long> AllocatedWhileTimed()
+        {
+            await Task.Delay(warmUp).ConfigureAwait(false);
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            await Task.Delay(duration).ConfigureAwait(false);
+            return GC.GetTotalAllocatedBytes(precise: true) - before;
+        }
+        var allocated = AllocatedWhileTimed();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(() => Worker(w)))).ConfigureAwait(false);
         var all = latencies.SelectMany(l => l).Order().ToArray();
-        return new Measurement(scenario, concurrency, all.Length, failures, duration, Percentile(all, 0.50), Percentile(all, 0.99));
+        return new Measurement(scenario, concurrency, all.Length, failures, duration, Percentile(all, 0.50), Percentile(all, 0.99),
+            await allocated.ConfigureAwait(false));
     }
 
     private static double Percentile(long[] sorted, double p)
@@ -55,7 +71,7 @@ internal sealed record Measurement(string Scenario, int Concurrency, long Operat
 
     /// <summary>A markdown table row; the ratios compare with <paramref name="baseline"/> (ops/s ratio, p50 ratio).</summary>
     public string Row(Measurement? baseline) => string.Create(CultureInfo.InvariantCulture,
-        $"| {Scenario,-40} | {Concurrency,3} | {PerSecond,9:N0} | {P50Ms,8:F3} | {P99Ms,8:F3} | {Ratio(baseline),-44} | {Failures,5} |");
+        $"| {Scenario,-40} | {Concurrency,3} | {PerSecond,9:N0} | {P50Ms,8:F3} | {P99Ms,8:F3} | {AllocatedPerOperation,9:N0} | {Ratio(baseline),-44} | {Failures,5} |");
 
     private string Ratio(Measurement? baseline) => baseline is null
         ? "(baseline)"
@@ -65,6 +81,7 @@ internal sealed record Measurement(string Scenario, int Concurrency, long Operat
     public string Label => string.Create(CultureInfo.InvariantCulture, $"{Scenario} n={Concurrency}");
 
     public const string Header =
-        "| scenario                                 |   n |     ops/s |  p50 ms  |  p99 ms  | ratio                                        | fails |\n" +
-        "|------------------------------------------|-----|-----------|----------|----------|----------------------------------------------|-------|";
+        "B/op: bytes the whole process allocated per operation while timed (every node of the scenario, and the client).\n\n" +
+        "| scenario                                 |   n |     ops/s |  p50 ms  |  p99 ms  |      B/op | ratio                                        | fails |\n" +
+        "|------------------------------------------|-----|-----------|----------|----------|-----------|----------------------------------------------|-------|";
 }
