@@ -117,22 +117,31 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
         return true;
     }
 
+    private static readonly string[] InsertParameters =
+        ["$pid", "$seq", "$timestamp", "$adapter_manifest", "$serializer_id", "$manifest", "$payload", "$writer_uuid", "$crc"];
+
     private static void Insert(StoreSession session, List<EventRow> rows)
     {
         if (rows.Count == 0) return;
         var insert = session.Command(JournalRecords.InsertEvent);
-        foreach (var row in rows)
+        // The statement's parameters are made once per connection and only their values change per row.
+        if (insert.Parameters.Count != InsertParameters.Length)
         {
             insert.Parameters.Clear();
-            insert.Parameters.AddWithValue("$pid", row.PersistenceId);
-            insert.Parameters.AddWithValue("$seq", row.SequenceNr);
-            insert.Parameters.AddWithValue("$timestamp", row.Timestamp);
-            insert.Parameters.AddWithValue("$adapter_manifest", row.AdapterManifest);
-            insert.Parameters.AddWithValue("$serializer_id", row.SerializerId);
-            insert.Parameters.AddWithValue("$manifest", row.Manifest);
-            insert.Parameters.AddWithValue("$payload", row.Payload);
-            insert.Parameters.AddWithValue("$writer_uuid", row.WriterUuid);
-            insert.Parameters.AddWithValue("$crc", row.Crc);
+            foreach (var name in InsertParameters) insert.Parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        var p = insert.Parameters;
+        foreach (var row in rows)
+        {
+            p[0].Value = row.PersistenceId;
+            p[1].Value = row.SequenceNr;
+            p[2].Value = row.Timestamp;
+            p[3].Value = row.AdapterManifest;
+            p[4].Value = row.SerializerId;
+            p[5].Value = row.Manifest;
+            p[6].Value = row.Payload;
+            p[7].Value = row.WriterUuid;
+            p[8].Value = row.Crc;
             insert.ExecuteNonQuery();
         }
         var last = rows[^1];

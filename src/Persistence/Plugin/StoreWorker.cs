@@ -100,12 +100,26 @@ internal sealed class StoreWorker : IDisposable
         }
         if (live.Count == 0) return;
         SqliteTransaction? tx = null;
+        var committed = true;
         try
         {
             tx = _file.Connection.BeginTransaction();
             session.Transaction = tx;
-            foreach (var job in live) RunInSavepoint(tx, session, job);
-            tx.Commit();
+            if (live.Count == 1)
+            {
+                // Alone in its transaction, a job needs no savepoint of its own: a local error rolls back the whole.
+                if (RunAlone(session, live[0])) tx.Commit();
+                else
+                {
+                    tx.Rollback();
+                    committed = false;
+                }
+            }
+            else
+            {
+                foreach (var job in live) RunInSavepoint(tx, session, job);
+                tx.Commit();
+            }
         }
         catch (Exception ex)
         {
@@ -121,9 +135,27 @@ internal sealed class StoreWorker : IDisposable
             session.Transaction = null;
             tx?.Dispose();
         }
-        Interlocked.Increment(ref _commits);
-        Interlocked.Add(ref _jobs, live.Count);
+        if (committed)
+        {
+            Interlocked.Increment(ref _commits);
+            Interlocked.Add(ref _jobs, live.Count);
+        }
         foreach (var job in live) job.Complete();
+    }
+
+    /// <summary>Runs the only job of a transaction; false when it failed locally (the caller rolls back).</summary>
+    private static bool RunAlone(StoreSession session, StoreJob job)
+    {
+        try
+        {
+            job.Execute(session);
+            return true;
+        }
+        catch (Exception ex) when (IsLocal(ex))
+        {
+            job.FailLocally(ex);
+            return false;
+        }
     }
 
     private static void RunInSavepoint(SqliteTransaction tx, StoreSession session, StoreJob job)

@@ -61,6 +61,28 @@ public sealed class StoreWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_job_alone_in_its_transaction_that_breaks_a_constraint_fails_alone_and_its_writes_are_rolled_back()
+    {
+        // Without a savepoint (the job is the only one of its transaction): the whole transaction is rolled back.
+        await _worker.Enqueue(s => Raise(s, "a", 1)).WaitAsync(Timeout);
+        var breaking = _worker.Enqueue(s =>
+        {
+            Raise(s, "b", 1);
+            var cmd = s.Command("INSERT INTO journal_highest(persistence_id, sequence_nr, crc) VALUES('a', 1, 0)");
+            return cmd.ExecuteNonQuery();
+        });
+        var error = await Assert.ThrowsAsync<SqliteException>(() => breaking.WaitAsync(Timeout));
+        Assert.Equal(19, error.SqliteErrorCode);
+
+        // The store goes on: the next job commits, and nothing of the failed one was kept.
+        await _worker.Enqueue(s => Raise(s, "c", 1)).WaitAsync(Timeout);
+        Assert.Equal(2L, await _worker.Enqueue(s => Count(s)));
+        Assert.Equal(0L, await _worker.Enqueue(s => Count(s, "b")));
+        // Committed: "a", "c" and the two counting jobs; the rolled-back transaction is not counted as a commit.
+        Assert.Equal(4L, _worker.Counts.Commits);
+    }
+
+    [Fact]
     public async Task A_failure_of_the_file_fails_the_whole_batch_and_every_later_job()
     {
         using var release = new ManualResetEventSlim();
