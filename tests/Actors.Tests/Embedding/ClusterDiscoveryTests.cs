@@ -55,7 +55,20 @@ public sealed class ClusterDiscoveryTests : IDisposable
             Assert.Equal($"127.0.0.1:{newPort}", nodes[3].PeerAddress);
 
             await nodes[1].ProposeAsync("kv", NodeCluster.Set("after", "2"));
-            await NodeCluster.WaitUntilAsync(() => services[3].Get("after") == "2", "node 3, back at its new port, applied a write made after");
+            // Up to 60 s: the leader learns the new port from Akka.Cluster's gossip, and on a CI machine running every
+            // test assembly at once that once took longer than the default 20 s. A timeout says what node 3 knew.
+            try
+            {
+                await NodeCluster.WaitUntilAsync(() => services[3].Get("after") == "2", "node 3, back at its new port, applied a write made after",
+                    TimeSpan.FromSeconds(60));
+            }
+            catch (TimeoutException ex)
+            {
+                var seen = await nodes[3].GetStatusAsync();
+                var leaderView = await nodes[1].GetStatusAsync();
+                throw new TimeoutException($"{ex.Message}; node 3: leader {seen.Leader}, term {seen.Term}, commit {seen.CommitIndex}, applied {seen.AppliedIndex}; " +
+                    $"node 1 sees {string.Join(", ", leaderView.Members.Select(m => $"{m.NodeId}@{m.Address} match {m.MatchIndex} reachable {m.Reachable}"))}", ex);
+            }
             Assert.Equal("1", services[3].Get("before"));
             var status = await nodes[1].GetStatusAsync();
             Assert.Equal(voters, status.Members.Where(m => m.IsVoter).Select(m => m.NodeId).Order().ToArray());
