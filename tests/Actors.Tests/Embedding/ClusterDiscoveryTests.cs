@@ -47,7 +47,12 @@ public sealed class ClusterDiscoveryTests : IDisposable
             // Node 3 leaves (gracefully: it also leaves the Akka cluster) and comes back on another port. The
             // membership still records its old address; only the cluster knows the new one.
             await nodes[3].StopAsync();
-            await systems[3].Terminate();
+            // Leave the Akka cluster and wait until the others removed the old incarnation: until then the cluster
+            // cannot converge, so the new one cannot be Up (under CI load that wait once took over a minute).
+            var oldAddress = Akka.Cluster.Cluster.Get(systems[3]).SelfAddress;
+            await CoordinatedShutdown.Get(systems[3]).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await NodeCluster.WaitUntilAsync(() => Akka.Cluster.Cluster.Get(systems[1]).State.Members.All(m => !m.Address.Equals(oldAddress)),
+                "the old node 3 to be removed from the Akka cluster", TimeSpan.FromSeconds(60));
             var newPort = NodeCluster.FreePort();
             systems[3] = ClusterSystem(3, newPort, ports[1]);
             services[3] = new KeyValueTestService();
