@@ -120,17 +120,13 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
     private static readonly string[] InsertParameters =
         ["$pid", "$seq", "$timestamp", "$adapter_manifest", "$serializer_id", "$manifest", "$payload", "$writer_uuid", "$crc"];
 
+    private static readonly string[] RaiseParameters = ["$pid", "$seq", "$crc"];
+
     private static void Insert(StoreSession session, List<EventRow> rows)
     {
         if (rows.Count == 0) return;
         var insert = session.Command(JournalRecords.InsertEvent);
-        // The statement's parameters are made once per connection and only their values change per row.
-        if (insert.Parameters.Count != InsertParameters.Length)
-        {
-            insert.Parameters.Clear();
-            foreach (var name in InsertParameters) insert.Parameters.Add(new SqliteParameter { ParameterName = name });
-        }
-        var p = insert.Parameters;
+        var p = session.Parameters(JournalRecords.InsertEvent, InsertParameters);
         foreach (var row in rows)
         {
             p[0].Value = row.PersistenceId;
@@ -146,10 +142,10 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
         }
         var last = rows[^1];
         var raise = session.Command(JournalRecords.RaiseHighest);
-        raise.Parameters.Clear();
-        raise.Parameters.AddWithValue("$pid", last.PersistenceId);
-        raise.Parameters.AddWithValue("$seq", last.SequenceNr);
-        raise.Parameters.AddWithValue("$crc", JournalRecords.HighestCrc(last.PersistenceId, last.SequenceNr));
+        var r = session.Parameters(JournalRecords.RaiseHighest, RaiseParameters);
+        r[0].Value = last.PersistenceId;
+        r[1].Value = last.SequenceNr;
+        r[2].Value = JournalRecords.HighestCrc(last.PersistenceId, last.SequenceNr);
         raise.ExecuteNonQuery();
     }
 

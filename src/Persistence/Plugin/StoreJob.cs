@@ -80,6 +80,21 @@ internal sealed class StoreSession : IDisposable
         return cmd;
     }
 
+    /// <summary>
+    /// <see cref="Command"/> with its parameters, made once in the order of <paramref name="names"/> (a hot statement then
+    /// only sets values): <c>Parameters[i]</c> is <c>names[i]</c>.
+    /// </summary>
+    public SqliteParameterCollection Parameters(string sql, string[] names)
+    {
+        var parameters = Command(sql).Parameters;
+        if (parameters.Count != names.Length)
+        {
+            parameters.Clear();
+            foreach (var name in names) parameters.Add(new SqliteParameter { ParameterName = name });
+        }
+        return parameters;
+    }
+
     public void Dispose()
     {
         foreach (var cmd in _prepared.Values) cmd.Dispose();
