@@ -29,11 +29,7 @@ public sealed class InProcessNode : IAsyncLifetime
         await Poll.UntilAsync(Api.HealthyAsync, TimeSpan.FromSeconds(30), "the node to start");
         Assert.True((await Api.SetAsync("sentinel", "before")).Ok);
         // The node records itself in the membership registry in the background; wait for it so the log is quiet.
-        await Poll.UntilAsync(async () =>
-        {
-            var status = await Api.StatusAsync();
-            return status.Ok && status.Data!.Value.GetProperty("members").EnumerateArray().Any(m => m.TryGetProperty("http", out _));
-        }, TimeSpan.FromSeconds(20), "the node to register itself");
+        await Poll.UntilAsync(Api.RegisteredAsync, TimeSpan.FromSeconds(20), "the node to register itself");
     }
 
     public async Task DisposeAsync()

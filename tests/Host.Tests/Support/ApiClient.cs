@@ -70,6 +70,16 @@ internal sealed class ApiClient(string baseUrl) : IDisposable
         }
     }
 
+    /// <summary>
+    /// Whether the node's own registry entry is applied (a member with its HTTP address in /raft/api/status): the host
+    /// proposes it itself after start, so a test that compares log indexes waits for it.
+    /// </summary>
+    public async Task<bool> RegisteredAsync()
+    {
+        var status = await StatusAsync();
+        return status.Ok && status.Data!.Value.GetProperty("members").EnumerateArray().Any(m => m.TryGetProperty("http", out _));
+    }
+
     /// <summary>The leader this node knows (0 = none), from /raft/api/status.</summary>
     public async Task<ulong> LeaderAsync()
     {

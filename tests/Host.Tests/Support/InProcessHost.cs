@@ -50,20 +50,11 @@ internal sealed class InProcessHost : IAsyncDisposable
 
     public Task WaitHealthyAsync() => Poll.UntilAsync(Api.HealthyAsync, TimeSpan.FromSeconds(30), "the node to serve");
 
-    /// <summary>
-    /// Waits until the node serves and its own addresses are applied in the registry: the node proposes that entry
-    /// itself after it starts, so a test that compares log indexes must wait for it or see it land mid-test.
-    /// </summary>
+    /// <summary>Waits until the node serves and its own registry entry is applied (<see cref="ApiClient.RegisteredAsync"/>).</summary>
     public async Task WaitRegisteredAsync()
     {
         await WaitHealthyAsync();
-        await Poll.UntilAsync(() =>
-        {
-            var context = Manager.Current;
-            if (context is null) return Task.FromResult(false);
-            var state = System.Text.Json.JsonSerializer.Deserialize(context.Members.Query([]), RaftActors.Host.Api.HostJson.Default.MembersState);
-            return Task.FromResult(state is not null && state.Members.Any(m => m.Id == context.Raft.NodeId && m.Http == Manager.HttpUrl));
-        }, TimeSpan.FromSeconds(30), "the node's own registry entry");
+        await Poll.UntilAsync(Api.RegisteredAsync, TimeSpan.FromSeconds(30), "the node's own registry entry");
     }
 
     public async ValueTask DisposeAsync()
