@@ -27,8 +27,16 @@ public sealed class JoinAfterCompactionTests
         await cluster.Nodes[leader].AddMemberAsync(4, cluster.Address(4));
 
         await NodeCluster.WaitUntilAsync(() => cluster.Services[4].Get("k119") == "v119", "the joiner holds the last write");
-        var status = await cluster.Nodes[leader].GetStatusAsync();
-        Assert.Contains(status.Members, m => m.NodeId == 4 && m.IsVoter);
+        // On a loaded machine leadership may have moved meanwhile: ask whoever leads now, and give it the time to
+        // apply the promotion (the joiner can hold the last write before every node applied the change).
+        NodeStatus? status = null;
+        await NodeCluster.WaitUntilAsync(() =>
+        {
+            var current = cluster.Nodes.Values.FirstOrDefault(n => n.IsLeader);
+            status = current?.GetStatusAsync().GetAwaiter().GetResult();
+            return status is not null && status.Members.Any(m => m.NodeId == 4 && m.IsVoter);
+        }, "the leader to count node 4 as a voter");
+        Assert.Contains(status!.Members, m => m.NodeId == 4 && m.IsVoter);
         Assert.Equal("v0", Encoding.UTF8.GetString(await joiner.QueryAsync("kv", Encoding.UTF8.GetBytes("k0"))));
     }
 }
