@@ -121,12 +121,16 @@ internal sealed class NodeCluster : IAsyncDisposable
         throw new TimeoutException("no single leader that every node agrees on: " + string.Join(", ", Nodes.Values.Select(n => $"{n.NodeId}:{n.Role}/{n.Leader}")));
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    public static Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null) =>
+        WaitUntilAsync(condition, () => what, timeout);
+
+    /// <summary>As above; <paramref name="what"/> is asked at the deadline, so a timeout says what held then.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, Func<string> what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting until {what}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting until {what()}");
             await Task.Delay(20);
         }
     }
@@ -135,9 +139,25 @@ internal sealed class NodeCluster : IAsyncDisposable
     public async Task WaitForAllToHoldAsync(IReadOnlyDictionary<string, string> expected, TimeSpan? timeout = null)
     {
         await WaitUntilAsync(() => Services.Where(s => Nodes.ContainsKey(s.Key)).All(s => s.Value.Holds(expected)),
-            $"every node holds the {expected.Count} acknowledged writes (" + string.Join(", ", Services.Where(s => Nodes.ContainsKey(s.Key))
-                .Select(s => $"node {s.Key}: {s.Value.Count} keys, {s.Value.Missing(expected)} missing or different")) + ")",
+            () => $"every node holds the {expected.Count} acknowledged writes (" + string.Join(", ", Services.Where(s => Nodes.ContainsKey(s.Key))
+                .Select(s => $"node {s.Key}: {s.Value.Count} keys, {s.Value.Missing(expected)} missing or different, {Describe(s.Key)}")) + ")",
             timeout ?? TimeSpan.FromSeconds(20));
+    }
+
+    /// <summary>A node's role, term, leader and indexes for a timeout message (waits at most 2 s for the status).</summary>
+    public string Describe(ulong id)
+    {
+        try
+        {
+            var status = Nodes[id].GetStatusAsync().WaitAsync(TimeSpan.FromSeconds(2)).GetAwaiter().GetResult();
+            var members = string.Join(" ", status.Members.Where(m => m.MatchIndex is not null).Select(m => $"{m.NodeId}@{m.MatchIndex}{(m.Reachable == false ? "(unreachable)" : "")}"));
+            return $"{status.Role} of term {status.Term}, leader {status.Leader}, last {status.LastIndex}, commit {status.CommitIndex}, applied {status.AppliedIndex}"
+                + (members.Length > 0 ? $", match {members}" : "");
+        }
+        catch (Exception ex) when (ex is TimeoutException or RaftNodeException or ObjectDisposedException)
+        {
+            return $"{Nodes[id].Role}, leader {Nodes[id].Leader}, status not answered ({ex.GetType().Name})";
+        }
     }
 
     public static byte[] Set(string key, string value) => Encoding.UTF8.GetBytes($"set {key} {value}");
