@@ -184,7 +184,8 @@ internal sealed class ScenarioCluster : IAsyncDisposable
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, Func<string> what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
+        // Generous, as NodeCluster.DefaultWait says why; it ends as soon as the condition holds.
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(45));
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"timed out waiting for {what()}");
