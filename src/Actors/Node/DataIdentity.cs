@@ -10,7 +10,7 @@ namespace RaftActors.Actors;
 /// old id, and the first peer that knew the old one refuses it, so the node stops instead of voting with a blank
 /// memory. A founder that starts late has never sent a frame, so no peer knows an identity for it: it is not
 /// mistaken for a wiped one. The folder (journal, snapshots and this file) is the unit of a node's state: an
-/// identity file left behind in a folder whose journal was deleted is not detected.
+/// identity file left behind in a folder whose journal was deleted is caught by <see cref="JournalMarker"/>.
 /// </summary>
 internal static class DataIdentity
 {

@@ -121,7 +121,15 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private void OnRecovered()
     {
         var events = new List<object>();
-        if (LastSequenceNr == 0 && _storage.SnapshotRef is null && !_settings.Options.Join)
+        var empty = LastSequenceNr == 0 && _storage.SnapshotRef is null;
+        if (empty && JournalMarker.Exists(_settings.Node.DataDirectory))
+        {
+            // Bootstrapping again would make a founder a blank voter under its old id and identity.
+            var lost = new NodeDataLostException(_id, $"{JournalMarker.PathIn(_settings.Node.DataDirectory)} records that it was written to");
+            StopWith(lost.Message, lost);
+            return;
+        }
+        if (empty && !_settings.Options.Join)
         {
             events.Add(Bootstrap());
         }
@@ -134,6 +142,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
                 case ReadyPersisted bootstrap: _storage.Apply(bootstrap); break;
                 case NodeIncarnated started:
                     _incarnation = started.Incarnation;
+                    JournalMarker.EnsureWritten(_settings.Node.DataDirectory, PersistenceId);
                     StartServing();
                     break;
             }
@@ -195,7 +204,12 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     private void FailStop(string why, Exception cause)
     {
         RaftActorLog.JournalFailed(_log, _id, why, cause);
-        var error = new ActorFailStopException($"node {_id}: {why}; the node stops", cause);
+        StopWith(why, new ActorFailStopException($"node {_id}: {why}; the node stops", cause));
+    }
+
+    /// <summary>Records <paramref name="error"/> as the node's failure and stops: the node's completion faults with it.</summary>
+    private void StopWith(string why, Exception error)
+    {
         _settings.Node.Fail(error);
         _state.Raise(new NodeFailed(_id, why));
         Context.Stop(Self);

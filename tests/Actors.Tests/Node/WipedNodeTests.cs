@@ -51,6 +51,69 @@ public sealed class WipedNodeTests
     }
 
     [Fact]
+    public async Task A_founder_whose_journal_was_deleted_under_its_data_identity_stops_with_data_lost_and_the_cluster_keeps_serving()
+    {
+        await using var cluster = new NodeCluster();
+        await cluster.StartAsync(Founders);
+        var leader = await cluster.WaitForLeaderAsync();
+        var victim = Founders.First(id => id != leader);
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        await cluster.WriteAsync("before-", 50, acknowledged);
+        await cluster.WaitForAllToHoldAsync(acknowledged);
+
+        // The journal and the snapshot store go; the data identity and the rest of the folder stay. Without the
+        // marker the node would bootstrap again as a blank founder that peers take for the one they knew.
+        await cluster.StopNodeAsync(victim);
+        var folder = cluster.DataDirectory(victim);
+        Assert.True(JournalMarker.Exists(folder), "the first start did not mark the journal as written");
+        var deleted = Directory.GetFiles(folder).Where(f => Path.GetFileName(f).StartsWith("journal.db", StringComparison.Ordinal)
+            || Path.GetFileName(f).StartsWith("snapshots.db", StringComparison.Ordinal)).ToArray();
+        Assert.Contains(deleted, f => Path.GetFileName(f) == "journal.db");
+        foreach (var file in deleted) File.Delete(file);
+        Assert.True(File.Exists(Path.Combine(folder, DataIdentity.FileName)));
+
+        RaftNode? blank = null;
+        RaftNodeException stopped;
+        try
+        {
+            blank = await cluster.StartNodeAsync(victim, Founders);
+            stopped = await Assert.ThrowsAsync<RaftNodeException>(() => blank.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+        }
+        catch (RaftNodeException ex) when (blank is null)
+        {
+            stopped = ex;
+        }
+        cluster.Nodes.Remove(victim);
+
+        var lost = Assert.IsType<NodeDataLostException>(stopped.InnerException);
+        Assert.Equal(victim, lost.NodeId);
+        Assert.Equal(0UL, lost.Peer);
+        Assert.Contains(JournalMarker.FileName, stopped.Message, StringComparison.Ordinal);
+        Assert.Contains($"deleteNode {victim}", stopped.Message, StringComparison.Ordinal);
+
+        await cluster.WriteAsync("after-", 50, acknowledged, via: leader);
+        Assert.Equal(100, acknowledged.Count);
+        await cluster.WaitForAllToHoldAsync(acknowledged);
+    }
+
+    [Fact]
+    public async Task A_data_folder_from_before_the_journal_marker_gets_one_at_its_next_start_and_keeps_its_data()
+    {
+        await using var cluster = new NodeCluster();
+        await cluster.StartAsync(1);
+        await cluster.WaitForLeaderAsync();
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        await cluster.WriteAsync("k-", 10, acknowledged);
+        await cluster.StopNodeAsync(1);
+        File.Delete(JournalMarker.PathIn(cluster.DataDirectory(1)));
+
+        var restarted = await cluster.RestartNodeAsync(1);
+        await cluster.WaitForAllToHoldAsync(acknowledged);
+        Assert.True(JournalMarker.Exists(cluster.DataDirectory(1)), "the start did not mark a journal that holds data");
+        Assert.False(restarted.Completion.IsCompleted, "the node stopped");
+    }
+
+    [Fact]
     public async Task A_founder_that_starts_after_the_others_formed_the_cluster_joins_them()
     {
         await using var cluster = new NodeCluster();
