@@ -10,6 +10,12 @@ namespace RaftActors.Node.Bench;
 internal sealed record Measurement(string Scenario, int Concurrency, long Operations, long Failures, TimeSpan Elapsed, double P50Ms, double P99Ms,
     long AllocatedBytes)
 {
+    /// <summary>When set (<c>--alloc-types</c>), each run samples which types it allocates while timed.</summary>
+    public static AllocationSampler? Sampler { get; set; }
+
+    /// <summary>The sampled bytes per operation by type, when <see cref="Sampler"/> was set.</summary>
+    public string? AllocationTypes { get; init; }
+
     public double PerSecond => Operations / Elapsed.TotalSeconds;
 
     public double AllocatedPerOperation => Operations == 0 ? double.NaN : (double)AllocatedBytes / Operations;
@@ -52,14 +58,16 @@ internal sealed record Measurement(string Scenario, int Concurrency, long Operat
         {
             await Task.Delay(warmUp).ConfigureAwait(false);
             var before = GC.GetTotalAllocatedBytes(precise: true);
+            Sampler?.Start();
             await Task.Delay(duration).ConfigureAwait(false);
+            Sampler?.Stop();
             return GC.GetTotalAllocatedBytes(precise: true) - before;
         }
         var allocated = AllocatedWhileTimed();
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(w => Task.Run(() => Worker(w)))).ConfigureAwait(false);
         var all = latencies.SelectMany(l => l).Order().ToArray();
         return new Measurement(scenario, concurrency, all.Length, failures, duration, Percentile(all, 0.50), Percentile(all, 0.99),
-            await allocated.ConfigureAwait(false));
+            await allocated.ConfigureAwait(false)) { AllocationTypes = Sampler?.Report(all.Length) };
     }
 
     private static double Percentile(long[] sorted, double p)

@@ -12,11 +12,14 @@ using RaftActors.Node.Bench;
 // (each one proposal at a time) for a warm-up, then for the measured duration. Baselines in the same
 // run make the figures comparable across machines: one durable SQLite write of one entry, and a
 // standalone one-voter node (same runtime, no network round trip).
-//   dotnet run -c Release --project bench/Node.Bench -- [--seconds 10] [--warmup 2] [--payload 128]
+//   dotnet run -c Release --project bench/Node.Bench -- [--seconds 10] [--warmup 2] [--payload 128] [--alloc-types] [--only raw|standalone|cluster]
 var seconds = Arg("--seconds", 10);
 var warmUp = TimeSpan.FromSeconds(Arg("--warmup", 2));
 var duration = TimeSpan.FromSeconds(seconds);
 var payloadSize = Arg("--payload", 128);
+using var sampler = args.Contains("--alloc-types") ? new AllocationSampler() : null;
+Measurement.Sampler = sampler;
+var only = Array.IndexOf(args, "--only") is var o and >= 0 && o + 1 < args.Length ? args[o + 1] : null;
 var root = Path.Combine(Path.GetTempPath(), "raftactors-node-bench-" + Guid.NewGuid().ToString("N"));
 Directory.CreateDirectory(root);
 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -24,14 +27,19 @@ Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
 var results = new List<(Measurement Result, Measurement? Baseline)>();
 try
 {
-    var save = await RawSaveAsync(Path.Combine(root, "raw"), duration, warmUp, payloadSize);
-    results.Add((save, null));
-    Report(results[^1]);
-
-    Measurement? standalone1;
-    Measurement? standalone64;
-    await using (var single = await BenchCluster.StartAsync(Path.Combine(root, "standalone"), 1))
+    Measurement? save = null;
+    if (only is null or "raw")
     {
+        save = await RawSaveAsync(Path.Combine(root, "raw"), duration, warmUp, payloadSize);
+        results.Add((save, null));
+        Report(results[^1]);
+    }
+
+    Measurement? standalone1 = null;
+    Measurement? standalone64 = null;
+    if (only is null or "standalone")
+    {
+        await using var single = await BenchCluster.StartAsync(Path.Combine(root, "standalone"), 1);
         standalone1 = await single.MeasureAsync("standalone node (1 voter), SQLite", 1, warmUp, duration, payloadSize);
         results.Add((standalone1, save));
         Report(results[^1]);
@@ -40,8 +48,9 @@ try
         Report(results[^1]);
     }
 
-    await using (var cluster = await BenchCluster.StartAsync(Path.Combine(root, "cluster"), 3))
+    if (only is null or "cluster")
     {
+        await using var cluster = await BenchCluster.StartAsync(Path.Combine(root, "cluster"), 3);
         const string name = "3 nodes, TCP + SQLite, via leader";
         results.Add((await cluster.MeasureAsync(name, 1, warmUp, duration, payloadSize), standalone1));
         Report(results[^1]);
@@ -66,7 +75,11 @@ finally
     }
 }
 
-static void Report((Measurement Result, Measurement? Baseline) row) => Console.WriteLine(row.Result.Row(row.Baseline));
+static void Report((Measurement Result, Measurement? Baseline) row)
+{
+    Console.WriteLine(row.Result.Row(row.Baseline));
+    if (row.Result.AllocationTypes is { } types) Console.Write(types);
+}
 
 int Arg(string name, int fallback)
 {
