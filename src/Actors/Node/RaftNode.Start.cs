@@ -154,7 +154,7 @@ public sealed partial class RaftNode
     /// <summary>
     /// A removed member may be added again under its id with an empty data folder (the way back for a node that lost
     /// its data): its old identity no longer speaks for it. A removal this node only learns from a snapshot is not
-    /// seen here, so it would still refuse such a node until the book forgets it; see <see cref="PeerIdentityBook"/>.
+    /// seen here; the RaftActor forgets those identities when it installs the snapshot.
     /// </summary>
     private static void ForgetIdentityOfLeavingMember(PeerIdentityBook identities, RaftEvent e)
     {

@@ -6,8 +6,9 @@ namespace RaftActors.Actors.Runtime;
 /// The data identity each peer last used (see <c>DataIdentity</c>), kept in the node's data folder so that it
 /// survives restarts. The first identity a peer shows is learned and written before its frame is let through;
 /// a different one later means the peer's data was lost, and its frames are refused. A member whose removal this
-/// node applies is forgotten, so it can be added again with an empty folder; a removal learned only from a snapshot
-/// is not (a known limit). Thread-safe (the inbox checks, membership events forget).
+/// node applies is forgotten, so it can be added again with an empty folder; so is one whose removal the node learns
+/// only from an installed snapshot (no removal event is raised then). Thread-safe (the inbox checks, membership
+/// events and snapshot installs forget).
 /// </summary>
 internal sealed class PeerIdentityBook
 {
@@ -73,6 +74,17 @@ internal sealed class PeerIdentityBook
         lock (_lock)
         {
             if (_known.Remove(peer)) Save();
+        }
+    }
+
+    /// <summary>Forgets every peer not in <paramref name="members"/>: a membership learned from a snapshot, whose removals raised no event.</summary>
+    public void ForgetAllExcept(IReadOnlySet<ulong> members)
+    {
+        lock (_lock)
+        {
+            var gone = _known.Keys.Where(id => !members.Contains(id)).ToArray();
+            foreach (var id in gone) _known.Remove(id);
+            if (gone.Length > 0) Save();
         }
     }
 

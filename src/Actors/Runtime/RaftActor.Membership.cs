@@ -167,6 +167,17 @@ internal sealed partial class RaftActor
         }
     }
 
+    /// <summary>
+    /// A member removed while this node was behind is gone from an installed snapshot's membership without a removal
+    /// entry applied here, so no <see cref="MemberRemoved"/> made the node forget its data identity: it is forgotten now,
+    /// or the member, added again with an empty folder as it should be, would be refused as one that lost its data.
+    /// </summary>
+    private void ForgetIdentitiesOfNonMembers(ConfState config)
+    {
+        var members = config.Voters.Concat(config.Learners).Concat(config.VotersOutgoing).Concat(config.LearnersNext).ToHashSet();
+        _settings.Node.PeerIdentities.ForgetAllExcept(members);
+    }
+
     private NodeStatus BuildStatus()
     {
         var status = _node.Status();

@@ -162,6 +162,7 @@ internal sealed partial class RaftActor
         // The ServiceActor restores from the stored payload file (it stays: it is the node's snapshot now).
         _settings.ServiceActor.Tell(new RestoreServiceSnapshot(snapshot.Metadata, SnapshotFiles.PathOf(_settings.Node, reference)));
         RaftActorLog.SnapshotInstalled(_log, _id, snapshot.Metadata.Index);
+        ForgetIdentitiesOfNonMembers(snapshot.Metadata.ConfState);
         OnMembershipApplied(snapshot.Metadata.ConfState);
     }
 

@@ -97,12 +97,16 @@ internal sealed class NodeCluster : IAsyncDisposable
         var logs = new CapturingLoggerFactory();
         var extra = ExtraServices(id);
         var node = await RaftNode.StartAsync(options, [service, .. extra], logs);
-        ExtraServicesOf[id] = extra;
         var events = Events.GetOrAdd(id, _ => new ConcurrentQueue<RaftEvent>());
         node.EventRaised += (_, e) => events.Enqueue(e);
-        Nodes[id] = node;
-        Services[id] = service;
-        Logs[id] = logs;
+        // Nodes started together (StartAsync) get here on different threads at once: plain dictionaries need the lock.
+        lock (_starts)
+        {
+            ExtraServicesOf[id] = extra;
+            Nodes[id] = node;
+            Services[id] = service;
+            Logs[id] = logs;
+        }
         return node;
     }
 
