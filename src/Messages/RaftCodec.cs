@@ -53,9 +53,9 @@ public static partial class RaftCodec
 
     private static byte[] ToArray<T>(T value, Action<WireWriter, T> body, Tag tag)
     {
-        var buffer = new ArrayBufferWriter<byte>(64);
+        var buffer = EncodeBuffers.Rent();
         Write(buffer, tag, value, body);
-        return buffer.WrittenSpan.ToArray();
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     private static void Write<T>(IBufferWriter<byte> output, Tag tag, T value, Action<WireWriter, T> body)

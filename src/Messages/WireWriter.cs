@@ -33,7 +33,14 @@ public readonly struct WireWriter(IBufferWriter<byte> output)
         output.Write(value);
     }
 
-    public void String(string value) => Bytes(System.Text.Encoding.UTF8.GetBytes(value));
+    /// <summary>UTF-8, length-prefixed like <see cref="Bytes"/>, encoded straight into the output.</summary>
+    public void String(string value)
+    {
+        var length = System.Text.Encoding.UTF8.GetByteCount(value);
+        VarUInt((ulong)length);
+        var written = System.Text.Encoding.UTF8.GetBytes(value, output.GetSpan(length));
+        output.Advance(written);
+    }
 
     public void UInt32(uint value)
     {

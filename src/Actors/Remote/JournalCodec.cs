@@ -109,11 +109,11 @@ internal static class JournalCodec
 
     private static byte[] Write<T>(T value, Action<WireWriter, T> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
+        var buffer = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         body(w, value);
-        return buffer.WrittenSpan.ToArray();
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     private static WireReader Open(ReadOnlySpan<byte> input)

@@ -24,12 +24,19 @@ internal static class PeerBodyCodec
     public static byte[] EncodeRaftMessages(IReadOnlyList<RaftMessage> messages)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var buffer = new ArrayBufferWriter<byte>(64 * messages.Count + 8);
+        var buffer = EncodeBuffers.Rent();
+        var nested = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.VarUInt((ulong)messages.Count);
-        foreach (var message in messages) w.Bytes(RaftCodec.Encode(message));
-        return buffer.WrittenSpan.ToArray();
+        foreach (var message in messages)
+        {
+            nested.ResetWrittenCount();
+            RaftCodec.Encode(message, nested);
+            w.Bytes(nested.WrittenSpan);
+        }
+        EncodeBuffers.Return(nested);
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     public static RaftMessage[] DecodeRaftMessages(ReadOnlySpan<byte> body)

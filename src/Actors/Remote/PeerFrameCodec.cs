@@ -17,7 +17,7 @@ internal static class PeerFrameCodec
     {
         ArgumentNullException.ThrowIfNull(frame);
         if (frame.Mac.Length != PeerAuthenticator.MacSize) throw new ArgumentException($"a frame's MAC is {PeerAuthenticator.MacSize} bytes, not {frame.Mac.Length}", nameof(frame));
-        var buffer = new ArrayBufferWriter<byte>(frame.Body.Length + 64);
+        var buffer = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.UInt64(frame.ClusterTag);
@@ -28,7 +28,7 @@ internal static class PeerFrameCodec
         w.UInt64(frame.SenderIdentity);
         w.Bytes(frame.Body);
         buffer.Write(frame.Mac);
-        return buffer.WrittenSpan.ToArray();
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     public static PeerFrame Decode(ReadOnlySpan<byte> input)

@@ -23,7 +23,7 @@ public sealed record CommandEnvelope(string Namespace, ulong Origin, ulong Reque
 
     public byte[] Encode()
     {
-        var buffer = new ArrayBufferWriter<byte>(Payload.Length + 32);
+        var buffer = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.String(Namespace);
@@ -32,7 +32,7 @@ public sealed record CommandEnvelope(string Namespace, ulong Origin, ulong Reque
         w.VarUInt(ClientId);
         w.VarUInt(Sequence);
         w.Bytes(Payload);
-        return buffer.WrittenSpan.ToArray();
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     /// <summary>Decodes an entry's data; throws <see cref="CodecException"/> for anything else.</summary>
@@ -64,13 +64,13 @@ public sealed record MembershipContext(ulong Origin, ulong RequestId, string Add
 
     public byte[] Encode()
     {
-        var buffer = new ArrayBufferWriter<byte>(64);
+        var buffer = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.VarUInt(Origin);
         w.VarUInt(RequestId);
         w.String(Address);
-        return buffer.WrittenSpan.ToArray();
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     /// <summary>Decodes a context; an empty one (a change proposed without the runtime) gives an empty record.</summary>

@@ -33,7 +33,7 @@ internal static class ForwardCodec
 
     public static byte[] Encode(ForwardRequest request)
     {
-        var buffer = new ArrayBufferWriter<byte>(request.Payload.Length + 64);
+        var buffer = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.Byte(RequestKind);
@@ -44,12 +44,12 @@ internal static class ForwardCodec
         w.VarUInt(request.ClientId);
         w.VarUInt(request.Sequence);
         w.VarUInt(request.Target);
-        return buffer.WrittenSpan.ToArray();
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     public static byte[] Encode(ForwardResponse response)
     {
-        var buffer = new ArrayBufferWriter<byte>(response.Result.Length + 64);
+        var buffer = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.Byte(ResponseKind);
@@ -57,7 +57,7 @@ internal static class ForwardCodec
         w.Byte(response.Error is { } code ? (byte)((int)code + 1) : (byte)0);
         w.String(response.Message.Length > MaxMessageBytes / 4 ? response.Message[..(MaxMessageBytes / 4)] : response.Message);
         w.Bytes(response.Result);
-        return buffer.WrittenSpan.ToArray();
+        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     /// <summary>Decodes either kind; the result is a <see cref="ForwardRequest"/> or a <see cref="ForwardResponse"/>.</summary>
