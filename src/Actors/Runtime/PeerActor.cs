@@ -24,7 +24,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan SnapshotAckTimeout = TimeSpan.FromSeconds(10);
     private readonly PeerActorSettings _settings;
     private readonly PeerAuthenticator _auth;
-    private ActorSelection _inbox = null!;
+    private ICanTell _inbox = null!;
     private Address? _remote;
     private bool? _reachable;
     private OutgoingSnapshot? _snapshot;
@@ -77,8 +77,13 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             if (_inbox is null) _inbox = Context.ActorSelection(PeerPaths.Unreachable);
             return;
         }
-        _inbox = Context.ActorSelection(path);
-        _remote = _inbox.Anchor.Path.Address.HasGlobalScope ? _inbox.Anchor.Path.Address : null;
+        var selection = Context.ActorSelection(path);
+        _remote = selection.Anchor.Path.Address.HasGlobalScope ? selection.Anchor.Path.Address : null;
+        // A remote inbox is told through a ref made from its path, which names no actor incarnation: the receiving
+        // system looks the path up for every message, so a restarted peer's new inbox gets them, as with a selection.
+        // Unlike a selection, no selection envelope (path elements, wrapped payload) is serialized with every frame
+        // and walked on arrival. A peer in this same system keeps the selection: a local ref would be resolved now.
+        _inbox = _remote is null ? selection : ((ExtendedActorSystem)Context.System).Provider.ResolveActorRef(path);
         _reachable = null;
         if (_snapshot is not null) FinishSnapshot(failed: true, "the peer moved to another address");
     }
