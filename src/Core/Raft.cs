@@ -216,7 +216,8 @@ internal sealed partial class Raft
     /// </summary>
     private void Send(RaftMessage message)
     {
-        if (message.From == 0) message = message with { From = Id };
+        var from = message.From == 0 ? Id : message.From;
+        var term = message.Term;
         var isVote = message.Type is MessageType.Vote or MessageType.VoteResponse or MessageType.PreVote or MessageType.PreVoteResponse;
         if (isVote)
         {
@@ -225,8 +226,10 @@ internal sealed partial class Raft
         else if (message.Type is not MessageType.Propose and not MessageType.ReadIndex)
         {
             // Forwarded proposals and reads carry no term: they are treated like local requests by the leader.
-            message = message with { Term = Term };
+            term = Term;
         }
+        // One copy at most (every message is sent through here).
+        if (from != message.From || term != message.Term) message = message with { From = from, Term = term };
         var afterPersist = message.Type is MessageType.Vote or MessageType.VoteResponse or MessageType.PreVoteResponse
             or MessageType.AppendResponse or MessageType.HeartbeatResponse;
         (afterPersist ? _messagesAfterPersist : _messages).Add(message);

@@ -67,6 +67,19 @@ public static partial class RaftCodec
         body(writer, value);
     }
 
+    // Literal names: Enum.ToString boxed the tag and built a string for every decode, though only an error uses it.
+    private static string TagName(Tag tag) => tag switch
+    {
+        Tag.Message => nameof(Tag.Message),
+        Tag.Entry => nameof(Tag.Entry),
+        Tag.HardState => nameof(Tag.HardState),
+        Tag.ConfState => nameof(Tag.ConfState),
+        Tag.ConfChange => nameof(Tag.ConfChange),
+        Tag.SnapshotMetadata => nameof(Tag.SnapshotMetadata),
+        Tag.Snapshot => nameof(Tag.Snapshot),
+        _ => "value",
+    };
+
     private static T Read<T>(ReadOnlySpan<byte> input, Tag tag, ReadBody<T> body)
     {
         var reader = new WireReader(input);
@@ -75,7 +88,7 @@ public static partial class RaftCodec
         var actual = reader.Byte();
         if (actual != (byte)tag) throw new CodecException($"expected a {tag} but the input holds tag {actual}");
         var value = body(ref reader);
-        reader.End(tag.ToString());
+        reader.End(TagName(tag));
         return value;
     }
 }

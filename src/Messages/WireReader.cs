@@ -59,6 +59,9 @@ public ref struct WireReader(ReadOnlySpan<byte> input)
         return bytes;
     }
 
+    // Throws on invalid bytes instead of replacing them; one instance, as decoding every command's namespace made one each time.
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     public string String(int maxBytes)
     {
         var length = VarUInt();
@@ -66,7 +69,7 @@ public ref struct WireReader(ReadOnlySpan<byte> input)
         if (length > (ulong)Remaining) throw new CodecException($"declared length {length} exceeds the remaining {Remaining} bytes");
         try
         {
-            var value = new System.Text.UTF8Encoding(false, throwOnInvalidBytes: true).GetString(_input.Slice(_position, (int)length));
+            var value = StrictUtf8.GetString(_input.Slice(_position, (int)length));
             _position += (int)length;
             return value;
         }

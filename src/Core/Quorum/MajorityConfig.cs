@@ -9,7 +9,15 @@ public sealed class MajorityConfig
 {
     private readonly SortedSet<ulong> _ids;
 
-    public MajorityConfig(IEnumerable<ulong>? ids = null) => _ids = ids is null ? [] : new SortedSet<ulong>(ids);
+    // The ids in order, for the counts made on every append acknowledgement: enumerating a SortedSet allocates
+    // (its enumerator keeps a stack), an array does not. Rebuilt when the set changes, which is rare.
+    private ulong[] _ordered;
+
+    public MajorityConfig(IEnumerable<ulong>? ids = null)
+    {
+        _ids = ids is null ? [] : new SortedSet<ulong>(ids);
+        _ordered = [.. _ids];
+    }
 
     public int Count => _ids.Count;
 
@@ -17,11 +25,21 @@ public sealed class MajorityConfig
 
     public bool Contains(ulong id) => _ids.Contains(id);
 
-    internal void Add(ulong id) => _ids.Add(id);
+    internal void Add(ulong id)
+    {
+        if (_ids.Add(id)) _ordered = [.. _ids];
+    }
 
-    internal void Remove(ulong id) => _ids.Remove(id);
+    internal void Remove(ulong id)
+    {
+        if (_ids.Remove(id)) _ordered = [.. _ids];
+    }
 
-    internal void Clear() => _ids.Clear();
+    internal void Clear()
+    {
+        _ids.Clear();
+        _ordered = [];
+    }
 
     public MajorityConfig Clone() => new(_ids);
 
@@ -31,11 +49,11 @@ public sealed class MajorityConfig
     /// </summary>
     public ulong CommittedIndex(Func<ulong, ulong?> acked)
     {
-        var n = _ids.Count;
+        var ids = _ordered;
+        var n = ids.Length;
         if (n == 0) return ulong.MaxValue;
         Span<ulong> indexes = n <= 16 ? stackalloc ulong[n] : new ulong[n];
-        var i = 0;
-        foreach (var id in _ids) indexes[i++] = acked(id) ?? 0;
+        for (var i = 0; i < n; i++) indexes[i] = acked(ids[i]) ?? 0;
         indexes.Sort();
         return indexes[n - (n / 2 + 1)];
     }
@@ -45,7 +63,7 @@ public sealed class MajorityConfig
     {
         if (_ids.Count == 0) return VoteResult.Won;
         int yes = 0, missing = 0;
-        foreach (var id in _ids)
+        foreach (var id in _ordered)
         {
             if (!votes.TryGetValue(id, out var v)) missing++;
             else if (v) yes++;

@@ -11,10 +11,14 @@ public sealed class ProgressTracker
 {
     private readonly Dictionary<ulong, bool> _votes = [];
 
+    // Made once: Committed() runs on every append acknowledgement, and a lambda there was a new delegate each time.
+    private readonly Func<ulong, ulong?> _matchOf;
+
     public ProgressTracker(int maxInflight, ulong maxInflightBytes)
     {
         MaxInflight = maxInflight;
         MaxInflightBytes = maxInflightBytes;
+        _matchOf = id => Progress.TryGetValue(id, out var pr) ? pr.Match : null;
     }
 
     public int MaxInflight { get; }
@@ -34,7 +38,7 @@ public sealed class ProgressTracker
     public Inflights NewInflights() => new(MaxInflight, MaxInflightBytes);
 
     /// <summary>The highest index acknowledged by a quorum of voters (both halves when joint).</summary>
-    public ulong Committed() => Config.Voters.CommittedIndex(id => Progress.TryGetValue(id, out var pr) ? pr.Match : null);
+    public ulong Committed() => Config.Voters.CommittedIndex(_matchOf);
 
     /// <summary>Whether a quorum of voters was heard from in the last election timeout.</summary>
     public bool QuorumActive()
