@@ -99,7 +99,7 @@ internal sealed class PeerAuthenticator
         return BinaryPrimitives.ReadUInt64LittleEndian(SHA256.HashData(input));
     }
 
-    public static bool IsKnown(PeerPayloadKind kind) => kind is >= PeerPayloadKind.RaftMessages and <= PeerPayloadKind.IdentityRefused;
+    public static bool IsKnown(PeerPayloadKind kind) => kind is >= PeerPayloadKind.RaftMessages and <= PeerPayloadKind.ForwardBatch;
 
     /// <summary>Seals <paramref name="body"/> for node <paramref name="to"/> with the link's next sequence number.</summary>
     public PeerFrame Seal(ulong to, PeerPayloadKind kind, byte[] body)

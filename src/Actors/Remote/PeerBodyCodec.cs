@@ -108,6 +108,40 @@ internal static class PeerBodyCodec
         return new SnapshotAck(transferId, next, abort, reason);
     }
 
+    // The smallest a forwarded body is: length prefix, version, kind (the body itself is longer still).
+    private const int MinNestedForwardSize = 3;
+
+    /// <summary>Forward bodies (requests or responses) in one batch body, in order.</summary>
+    public static byte[] EncodeForwardBatch(IReadOnlyList<byte[]> forwards)
+    {
+        ArgumentNullException.ThrowIfNull(forwards);
+        var buffer = EncodeBuffers.Rent();
+        var w = new WireWriter(buffer);
+        w.Byte(Version);
+        w.VarUInt((ulong)forwards.Count);
+        foreach (var forward in forwards) w.Bytes(forward);
+        return EncodeBuffers.ToArrayAndReturn(buffer);
+    }
+
+    /// <summary>The forward bodies of a batch, as slices of <paramref name="body"/> (each is decoded by its handler).</summary>
+    public static ReadOnlyMemory<byte>[] DecodeForwardBatch(ReadOnlyMemory<byte> body)
+    {
+        var span = body.Span;
+        var r = Open(span);
+        var count = r.Count(MinNestedForwardSize, "forward");
+        var forwards = new ReadOnlyMemory<byte>[count];
+        for (var i = 0; i < count; i++)
+        {
+            var nested = WireExtras.Nested(span, ref r, "forward");
+            if (nested.IsEmpty) throw new CodecException("an empty forward in a batch");
+            // Nested returns a slice of span: its offset is where it starts in body.
+            var start = span.Length - r.Remaining - nested.Length;
+            forwards[i] = body.Slice(start, nested.Length);
+        }
+        r.End("forward batch body");
+        return forwards;
+    }
+
     private static WireReader Open(ReadOnlySpan<byte> body)
     {
         var r = new WireReader(body);

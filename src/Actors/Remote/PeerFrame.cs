@@ -23,6 +23,12 @@ internal enum PeerPayloadKind : byte
     /// refused identity (u64le), so a refusal meant for an earlier start cannot stop a later one.
     /// </summary>
     IdentityRefused = 6,
+
+    /// <summary>
+    /// Forwarded requests and responses (each a <c>ForwardCodec</c> body, which says which it is) that a peer actor had
+    /// queued at once: one frame, one Akka.Remote message, instead of one each (<c>PeerBodyCodec.EncodeForwardBatch</c>).
+    /// </summary>
+    ForwardBatch = 7,
 }
 
 /// <summary>

@@ -28,6 +28,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     private Address? _remote;
     private bool? _reachable;
     private OutgoingSnapshot? _snapshot;
+    private readonly List<(PeerPayloadKind Kind, byte[] Body)> _forwards = [];
+    private long _forwardBytes;
     private static long s_transfers = DateTime.UtcNow.Ticks;
 
     public PeerActor(PeerActorSettings settings)
@@ -37,7 +39,8 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         Target(settings.Address);
 
         Receive<OutboundMessages>(outbound => SendMessages(outbound.Messages));
-        Receive<OutboundForward>(forward => SendFrame(forward.Kind, forward.Body));
+        Receive<OutboundForward>(OnForward);
+        Receive<ForwardsDue>(_ => FlushForwards());
         Receive<OutboundSnapshot>(StartSnapshot);
         Receive<SnapshotAckReceived>(ack => OnSnapshotAck(ack.Ack));
         Receive<SnapshotAckTimedOut>(timedOut => OnSnapshotTimeout(timedOut.TransferId));
@@ -61,6 +64,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     protected override void PostStop()
     {
         Context.System.EventStream.Unsubscribe(Self);
+        FlushForwards();
         if (_snapshot is not null) FinishSnapshot(failed: true, "the peer actor stopped");
     }
 
@@ -132,7 +136,42 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         return slice;
     }
 
-    private void SendFrame(PeerPayloadKind kind, byte[] body) => _inbox.Tell(_auth.Seal(_settings.PeerId, kind, body), Self);
+    /// <summary>
+    /// Forwarded requests and responses wait for the end of the mailbox's current run (a <see cref="ForwardsDue"/>
+    /// told to self) and leave together, one frame for all: a follower under load forwards many requests at once and
+    /// its leader answers many at once, and each Akka.Remote message has a cost of its own. Any other frame flushes
+    /// them first, so frames keep the order they were told in.
+    /// </summary>
+    private void OnForward(OutboundForward forward)
+    {
+        if (forward.Kind is not (PeerPayloadKind.ForwardRequest or PeerPayloadKind.ForwardResponse))
+        {
+            SendFrame(forward.Kind, forward.Body);
+            return;
+        }
+        // Length prefixes and the batch header fit in the margin below the frame limit.
+        if (_forwards.Count > 0 && _forwardBytes + forward.Body.Length + 16 > _settings.Node.MaxFrameBodyBytes) FlushForwards();
+        if (_forwards.Count == 0) Self.Tell(ForwardsDue.Instance);
+        _forwards.Add((forward.Kind, forward.Body));
+        _forwardBytes += forward.Body.Length + 16;
+    }
+
+    private void FlushForwards()
+    {
+        if (_forwards.Count == 0) return;
+        var frame = _forwards.Count == 1
+            ? _auth.Seal(_settings.PeerId, _forwards[0].Kind, _forwards[0].Body)
+            : _auth.Seal(_settings.PeerId, PeerPayloadKind.ForwardBatch, PeerBodyCodec.EncodeForwardBatch(_forwards.ConvertAll(f => f.Body)));
+        _forwards.Clear();
+        _forwardBytes = 0;
+        _inbox.Tell(frame, Self);
+    }
+
+    private void SendFrame(PeerPayloadKind kind, byte[] body)
+    {
+        FlushForwards();
+        _inbox.Tell(_auth.Seal(_settings.PeerId, kind, body), Self);
+    }
 
     private void StartSnapshot(OutboundSnapshot outbound)
     {
@@ -227,4 +266,9 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
     }
 
     private sealed record SnapshotAckTimedOut(ulong TransferId);
+
+    private sealed class ForwardsDue
+    {
+        public static readonly ForwardsDue Instance = new();
+    }
 }

@@ -83,6 +83,10 @@ internal sealed class PeerInbox : ReceiveActor
                 case PeerPayloadKind.ForwardRequest or PeerPayloadKind.ForwardResponse:
                     _ = _settings.OnForward(frame.From, frame.Body).AsTask();
                     break;
+                case PeerPayloadKind.ForwardBatch:
+                    // The whole batch is checked before any of it is handed on: a malformed one is dropped entire.
+                    foreach (var forward in PeerBodyCodec.DecodeForwardBatch(frame.Body)) _ = _settings.OnForward(frame.From, forward).AsTask();
+                    break;
                 default:
                     Drop($"unknown frame kind {(byte)frame.Kind}");
                     break;

@@ -96,7 +96,30 @@ public sealed class DataIdentityTests : Akka.TestKit.Xunit2.TestKit, IDisposable
         });
     }
 
-    private IActorRef Inbox(Akka.TestKit.TestProbe raft, ulong localIdentity)
+    [Fact]
+    public async Task The_inbox_hands_on_each_forward_of_a_batch_in_order_and_drops_a_malformed_batch_whole()
+    {
+        var raft = CreateTestProbe();
+        var forwards = new System.Collections.Concurrent.ConcurrentQueue<(ulong From, byte[] Body)>();
+        var inbox = Inbox(raft, localIdentity: 0x1, (from, body) =>
+        {
+            forwards.Enqueue((from, body.ToArray()));
+            return ValueTask.CompletedTask;
+        });
+        var peer = new PeerAuthenticator(ClusterId, Secret, 2, dataIdentity: 0xA);
+
+        inbox.Tell(peer.Seal(1, PeerPayloadKind.ForwardBatch, PeerBodyCodec.EncodeForwardBatch([[1, 1], [2, 2, 2]])));
+        await AwaitConditionAsync(() => Task.FromResult(forwards.Count == 2));
+        Assert.Equal([(2UL, new byte[] { 1, 1 }), (2UL, new byte[] { 2, 2, 2 })], forwards.ToArray());
+
+        var malformed = PeerBodyCodec.EncodeForwardBatch([[3, 3], [4, 4]])[..^1];
+        inbox.Tell(peer.Seal(1, PeerPayloadKind.ForwardBatch, malformed));
+        inbox.Tell(peer.Seal(1, PeerPayloadKind.ForwardBatch, PeerBodyCodec.EncodeForwardBatch([[5, 5]])));
+        await AwaitConditionAsync(() => Task.FromResult(forwards.Count == 3));
+        Assert.Equal(new byte[] { 5, 5 }, forwards.Last().Body);
+    }
+
+    private IActorRef Inbox(Akka.TestKit.TestProbe raft, ulong localIdentity, Func<ulong, ReadOnlyMemory<byte>, ValueTask>? onForward = null)
     {
         var node = new NodeSettings
         {
@@ -107,7 +130,7 @@ public sealed class DataIdentityTests : Akka.TestKit.Xunit2.TestKit, IDisposable
             PeerIdentities = PeerIdentityBook.Open(_data),
             MaxFrameBodyBytes = 64 * 1024,
         };
-        var settings = new PeerInboxSettings(node, 1, raft.Ref, (_, _) => ValueTask.CompletedTask, NullLogger.Instance);
+        var settings = new PeerInboxSettings(node, 1, raft.Ref, onForward ?? ((_, _) => ValueTask.CompletedTask), NullLogger.Instance);
         return Sys.ActorOf(PeerInbox.CreateProps(settings));
     }
 

@@ -158,6 +158,9 @@ internal static class FuzzInputs
         ? ForwardCodec.Encode(new ForwardRequest(Number(random), (ForwardOperation)random.Next(1, 5), "kv", Bytes(random, 64), Number(random), Number(random), Number(random)))
         : ForwardCodec.Encode(new ForwardResponse(Number(random), random.Next(2) == 0 ? null : RaftErrorCode.Timeout, "message", Bytes(random, 64)));
 
+    public static byte[] ForwardBatchBody(Random random) =>
+        PeerBodyCodec.EncodeForwardBatch([.. Enumerable.Range(0, random.Next(0, 4)).Select(_ => ForwardBody(random))]);
+
     private static Entry[] EntryList(Random random) =>
         [.. Enumerable.Range(0, random.Next(0, 5)).Select(_ => new Entry(Number(random), Number(random), (EntryType)random.Next(2), Bytes(random, 40)))];
 

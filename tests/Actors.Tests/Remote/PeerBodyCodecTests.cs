@@ -1,4 +1,5 @@
 using RaftActors.Actors.Remote;
+using RaftActors.Actors.Runtime;
 using RaftActors.Messages;
 using static RaftActors.Actors.Tests.Remote.RemoteSamples;
 
@@ -25,6 +26,31 @@ public sealed class PeerBodyCodecTests
 
         Assert.Equal(PeerBodyCodec.Version, body[0]);
         Assert.Equal(messages, PeerBodyCodec.DecodeRaftMessages(body));
+    }
+
+    [Theory]
+    [MemberData(nameof(BatchSizes))]
+    public void Forward_batches_round_trip_in_order(int count)
+    {
+        var forwards = Enumerable.Range(0, count).Select(i => ForwardCodec.Encode(new ForwardResponse((ulong)i + 1, null, "", new byte[i % 5]))).ToArray();
+
+        var decoded = PeerBodyCodec.DecodeForwardBatch(PeerBodyCodec.EncodeForwardBatch(forwards));
+
+        Assert.Equal(forwards, decoded.Select(f => f.ToArray()));
+    }
+
+    [Fact]
+    public void A_forward_batch_with_an_empty_forward_a_count_beyond_its_bytes_or_trailing_bytes_is_refused()
+    {
+        var one = ForwardCodec.Encode(new ForwardResponse(1, null, "", [7]));
+        var valid = PeerBodyCodec.EncodeForwardBatch([one, one]);
+        Assert.Throws<CodecException>(() => PeerBodyCodec.DecodeForwardBatch(PeerBodyCodec.EncodeForwardBatch([one, []])).Length);
+        var overcounted = (byte[])valid.Clone();
+        overcounted[1] = 200;
+        Assert.Throws<CodecException>(() => PeerBodyCodec.DecodeForwardBatch(overcounted).Length);
+        Assert.Throws<CodecException>(() => PeerBodyCodec.DecodeForwardBatch(valid.AsMemory(0, valid.Length - 1)).Length);
+        byte[] trailing = [.. valid, 0];
+        Assert.Throws<CodecException>(() => PeerBodyCodec.DecodeForwardBatch(trailing).Length);
     }
 
     [Fact]

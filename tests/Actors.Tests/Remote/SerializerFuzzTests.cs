@@ -161,6 +161,9 @@ public sealed class SerializerFuzzTests(ITestOutputHelper output)
             new("body:chunk", ChunkBody, b => PeerBodyCodec.DecodeSnapshotChunk(b), ThroughSerializer: false),
             new("body:ack", AckBody, b => PeerBodyCodec.DecodeSnapshotAck(b), ThroughSerializer: false),
             new("body:forward", ForwardBody, b => ForwardCodec.Decode(b), ThroughSerializer: false),
+            // As the inbox reads a batch: the batch, then each forward in it.
+            new("body:forward-batch", ForwardBatchBody, b => PeerBodyCodec.DecodeForwardBatch(b).Select(f => ForwardCodec.Decode(f.Span)).ToArray(),
+                ThroughSerializer: false),
         ];
     }
 

@@ -156,6 +156,22 @@ public sealed class PeerActorTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Forwards_told_together_leave_in_one_batch_frame_in_order_and_a_lone_one_in_its_own_frame()
+    {
+        var peer = Peer(RaftProbe());
+        byte[][] told = [ForwardCodec.Encode(new ForwardResponse(1, null, "", [1])), ForwardCodec.Encode(new ForwardResponse(2, null, "", [2])),
+            ForwardCodec.Encode(new ForwardResponse(3, null, "", [3]))];
+
+        foreach (var body in told) peer.Tell(new OutboundForward(2, PeerPayloadKind.ForwardResponse, body));
+
+        var batch = await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardBatch);
+        Assert.Equal(told, PeerBodyCodec.DecodeForwardBatch(batch.Body).Select(f => f.ToArray()));
+
+        peer.Tell(new OutboundForward(2, PeerPayloadKind.ForwardRequest, [42]));
+        Assert.Equal([42], (await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardRequest)).Body);
+    }
+
+    [Fact]
     public async Task A_snapshot_is_streamed_in_chunks_with_at_most_the_window_unacknowledged_and_finishes_on_the_last_ack()
     {
         var raft = RaftProbe();
