@@ -32,6 +32,7 @@ public static partial class RaftCodec
     public static RaftMessage DecodeMessage(ReadOnlySpan<byte> input) => Read(input, Tag.Message, static (ref WireReader r) => ReadMessage(ref r));
 
     public static byte[] Encode(Entry entry) => ToArray(entry, static (w, e) => WriteEntry(w, e), Tag.Entry);
+    public static void Encode(Entry entry, IBufferWriter<byte> output) => Write(output, Tag.Entry, entry, static (w, e) => WriteEntry(w, e));
     public static Entry DecodeEntry(ReadOnlySpan<byte> input) => Read(input, Tag.Entry, static (ref WireReader r) => ReadEntry(ref r));
 
     public static byte[] Encode(HardState state) => ToArray(state, static (w, s) => WriteHardState(w, s), Tag.HardState);

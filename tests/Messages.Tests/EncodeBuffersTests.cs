@@ -52,4 +52,14 @@ public sealed class EncodeBuffersTests
         Assert.Equal(message.Entries[0].Data.Length, RaftCodec.DecodeMessage(encoded).Entries[0].Data.Length);
         EncodeBuffers.Return(held);
     }
+
+    [Fact]
+    public void An_entry_encoded_into_a_writer_is_the_same_as_its_array_encoding()
+    {
+        var entry = new Entry(4, 99, EntryType.ConfChange, [1, 2, 3, 250]);
+        var writer = new ArrayBufferWriter<byte>();
+        RaftCodec.Encode(entry, writer);
+        Assert.Equal(RaftCodec.Encode(entry), writer.WrittenSpan.ToArray());
+        Assert.Equal(entry, RaftCodec.DecodeEntry(writer.WrittenSpan));
+    }
 }

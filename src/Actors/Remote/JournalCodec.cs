@@ -81,6 +81,11 @@ internal static class JournalCodec
     public static byte[] Encode(RaftActorSnapshot snapshot)
     {
         ArgumentNullException.ThrowIfNull(snapshot);
+        // It holds the kept log (up to twice KeepEntriesAfterSnapshot entries, megabytes): sized up front, so the
+        // buffer is not grown by doubling through the large object heap on every snapshot.
+        long estimate = 4096;
+        foreach (var entry in snapshot.Entries) estimate += entry.Data.Length + 48;
+        foreach (var (_, address) in snapshot.Addresses) estimate += 16 + 3 * address.Length;
         return Write(snapshot, static (w, s) =>
         {
             WriteReference(w, s.Snapshot);
@@ -90,7 +95,7 @@ internal static class JournalCodec
             WriteEntries(w, s.Entries);
             WriteAddresses(w, s.Addresses);
             w.VarUInt(s.Incarnation);
-        });
+        }, (int)Math.Min(estimate, Array.MaxLength));
     }
 
     public static RaftActorSnapshot DecodeRaftActorSnapshot(ReadOnlySpan<byte> input)
@@ -107,9 +112,10 @@ internal static class JournalCodec
         return new RaftActorSnapshot(reference, state, baseIndex, baseTerm, entries, addresses, incarnation);
     }
 
-    private static byte[] Write<T>(T value, Action<WireWriter, T> body)
+    private static byte[] Write<T>(T value, Action<WireWriter, T> body, int sizeHint = 0)
     {
-        var buffer = EncodeBuffers.Rent();
+        // A rented buffer is kept only up to EncodeBuffers.RetainedBytes; a larger encoding gets a buffer of its own.
+        var buffer = sizeHint > EncodeBuffers.RetainedBytes ? new ArrayBufferWriter<byte>(sizeHint) : EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         body(w, value);
@@ -126,7 +132,15 @@ internal static class JournalCodec
     private static void WriteEntries(WireWriter w, IReadOnlyList<Entry> entries)
     {
         w.VarUInt((ulong)entries.Count);
-        foreach (var entry in entries) w.Bytes(RaftCodec.Encode(entry));
+        // Each entry is encoded into one rented buffer and copied in behind its length: no array per entry.
+        var nested = EncodeBuffers.Rent();
+        foreach (var entry in entries)
+        {
+            nested.ResetWrittenCount();
+            RaftCodec.Encode(entry, nested);
+            w.Bytes(nested.WrittenSpan);
+        }
+        EncodeBuffers.Return(nested);
     }
 
     private static Entry[] ReadEntries(ReadOnlySpan<byte> input, ref WireReader r)
