@@ -7,13 +7,14 @@ namespace RaftActors.Messages;
 /// encoder that writes into a fresh <see cref="ArrayBufferWriter{T}"/> pays for every doubling on the way to the
 /// final size and then once more for the copy; on the hot path (every append, journal write and peer frame) that
 /// was most of the bytes a proposal allocated. Rented buffers are distinct, so an encoder may nest another; one not
-/// given back (an exception) is simply collected. A buffer grown beyond <see cref="RetainedBytes"/> is not kept, so
-/// one large snapshot chunk does not stay pinned to a thread.
+/// given back (an exception) is simply collected. A buffer grown beyond <see cref="RetainedBytes"/> is not kept: a
+/// thread holds at most four of them, and one large encoding (a big append batch) must not stay pinned to every
+/// thread-pool thread that once made one.
 /// </summary>
 public static class EncodeBuffers
 {
     /// <summary>The largest buffer a thread keeps for later.</summary>
-    public const int RetainedBytes = 1 << 20;
+    public const int RetainedBytes = 256 * 1024;
 
     private const int KeptPerThread = 4;
     private const int InitialBytes = 4096;
