@@ -125,8 +125,8 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
     private static void Insert(StoreSession session, List<EventRow> rows)
     {
         if (rows.Count == 0) return;
-        var insert = session.Command(JournalRecords.InsertEvent);
-        var p = session.Parameters(JournalRecords.InsertEvent, InsertParameters);
+        var insert = session.Command(JournalRecords.InsertEvent, InsertParameters);
+        var p = insert.Parameters;
         foreach (var row in rows)
         {
             p[0].Value = row.PersistenceId;
@@ -141,8 +141,8 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
             insert.ExecuteNonQuery();
         }
         var last = rows[^1];
-        var raise = session.Command(JournalRecords.RaiseHighest);
-        var r = session.Parameters(JournalRecords.RaiseHighest, RaiseParameters);
+        var raise = session.Command(JournalRecords.RaiseHighest, RaiseParameters);
+        var r = raise.Parameters;
         r[0].Value = last.PersistenceId;
         r[1].Value = last.SequenceNr;
         r[2].Value = JournalRecords.HighestCrc(last.PersistenceId, last.SequenceNr);

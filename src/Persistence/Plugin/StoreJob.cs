@@ -81,18 +81,18 @@ internal sealed class StoreSession : IDisposable
     }
 
     /// <summary>
-    /// <see cref="Command"/> with its parameters, made once in the order of <paramref name="names"/> (a hot statement then
-    /// only sets values): <c>Parameters[i]</c> is <c>names[i]</c>.
+    /// <see cref="Command(string)"/> with its parameters made once, in the order of <paramref name="names"/> (a hot
+    /// statement then only sets values): <c>Parameters[i]</c> is <c>names[i]</c>.
     /// </summary>
-    public SqliteParameterCollection Parameters(string sql, string[] names)
+    public SqliteCommand Command(string sql, string[] names)
     {
-        var parameters = Command(sql).Parameters;
-        if (parameters.Count != names.Length)
+        var cmd = Command(sql);
+        if (cmd.Parameters.Count != names.Length)
         {
-            parameters.Clear();
-            foreach (var name in names) parameters.Add(new SqliteParameter { ParameterName = name });
+            cmd.Parameters.Clear();
+            foreach (var name in names) cmd.Parameters.Add(new SqliteParameter { ParameterName = name });
         }
-        return parameters;
+        return cmd;
     }
 
     public void Dispose()
