@@ -33,6 +33,18 @@ public readonly struct WireWriter(IBufferWriter<byte> output)
         output.Write(value);
     }
 
+    /// <summary>
+    /// A nested encoding behind its length, like <see cref="Bytes"/>: <paramref name="encode"/> writes it into a rented
+    /// buffer (<see cref="EncodeBuffers"/>), so the nested value gets no array of its own.
+    /// </summary>
+    public void Nested<T>(T value, Action<T, IBufferWriter<byte>> encode)
+    {
+        var buffer = EncodeBuffers.Rent();
+        encode(value, buffer);
+        Bytes(buffer.WrittenSpan);
+        EncodeBuffers.Return(buffer);
+    }
+
     /// <summary>UTF-8, length-prefixed like <see cref="Bytes"/>, encoded straight into the output.</summary>
     public void String(string value)
     {

@@ -132,15 +132,7 @@ internal static class JournalCodec
     private static void WriteEntries(WireWriter w, IReadOnlyList<Entry> entries)
     {
         w.VarUInt((ulong)entries.Count);
-        // Each entry is encoded into one rented buffer and copied in behind its length: no array per entry.
-        var nested = EncodeBuffers.Rent();
-        foreach (var entry in entries)
-        {
-            nested.ResetWrittenCount();
-            RaftCodec.Encode(entry, nested);
-            w.Bytes(nested.WrittenSpan);
-        }
-        EncodeBuffers.Return(nested);
+        foreach (var entry in entries) w.Nested(entry, RaftCodec.Encode);
     }
 
     private static Entry[] ReadEntries(ReadOnlySpan<byte> input, ref WireReader r)

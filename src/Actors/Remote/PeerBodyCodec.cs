@@ -25,17 +25,10 @@ internal static class PeerBodyCodec
     {
         ArgumentNullException.ThrowIfNull(messages);
         var buffer = EncodeBuffers.Rent();
-        var nested = EncodeBuffers.Rent();
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.VarUInt((ulong)messages.Count);
-        foreach (var message in messages)
-        {
-            nested.ResetWrittenCount();
-            RaftCodec.Encode(message, nested);
-            w.Bytes(nested.WrittenSpan);
-        }
-        EncodeBuffers.Return(nested);
+        foreach (var message in messages) w.Nested(message, RaftCodec.Encode);
         return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
