@@ -16,42 +16,41 @@ public sealed class WipedNodeTests
     [Fact]
     public async Task A_founder_whose_data_folder_was_wiped_stops_with_data_lost_and_the_cluster_keeps_serving()
     {
-        await using var cluster = new NodeCluster();
-        await cluster.StartAsync(Founders);
-        var leader = await cluster.WaitForLeaderAsync();
-        var victim = Founders.First(id => id != leader);
-        var acknowledged = new ConcurrentDictionary<string, string>();
-        await cluster.WriteAsync("before-", 50, acknowledged);
-        await cluster.WaitForAllToHoldAsync(acknowledged);
-
-        await cluster.StopNodeAsync(victim);
-        Directory.Delete(cluster.DataDirectory(victim), recursive: true);
-        RaftNode? wiped = null;
-        RaftNodeException stopped;
-        try
-        {
-            wiped = await cluster.StartNodeAsync(victim, Founders);
-            stopped = await Assert.ThrowsAsync<RaftNodeException>(() => wiped.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
-        }
-        catch (RaftNodeException ex) when (wiped is null)
-        {
-            // Refused before the start completed: the start itself fails with the cause.
-            stopped = ex;
-        }
-        cluster.Nodes.Remove(victim);
+        var (victim, stopped) = await RestartADamagedFollowerAsync(folder => Directory.Delete(folder, recursive: true));
 
         var lost = Assert.IsType<NodeDataLostException>(stopped.InnerException);
         Assert.Equal(victim, lost.NodeId);
         Assert.Contains($"deleteNode {victim}", stopped.Message, StringComparison.Ordinal);
         Assert.Contains("--join", stopped.Message, StringComparison.Ordinal);
-
-        await cluster.WriteAsync("after-", 50, acknowledged, via: leader);
-        Assert.Equal(100, acknowledged.Count);
-        await cluster.WaitForAllToHoldAsync(acknowledged);
     }
 
     [Fact]
     public async Task A_founder_whose_journal_was_deleted_under_its_data_identity_stops_with_data_lost_and_the_cluster_keeps_serving()
+    {
+        // The journal and the snapshot store go; the data identity and the rest of the folder stay. Without the
+        // marker the node would bootstrap again as a blank founder that peers take for the one they knew.
+        var (victim, stopped) = await RestartADamagedFollowerAsync(folder =>
+        {
+            Assert.True(JournalMarker.Exists(folder), "the first start did not mark the journal as written");
+            var deleted = Directory.GetFiles(folder).Where(f => Path.GetFileName(f).StartsWith("journal.db", StringComparison.Ordinal)
+                || Path.GetFileName(f).StartsWith("snapshots.db", StringComparison.Ordinal)).ToArray();
+            Assert.Contains(deleted, f => Path.GetFileName(f) == "journal.db");
+            foreach (var file in deleted) File.Delete(file);
+            Assert.True(File.Exists(Path.Combine(folder, DataIdentity.FileName)));
+        });
+
+        var lost = Assert.IsType<NodeDataLostException>(stopped.InnerException);
+        Assert.Equal(victim, lost.NodeId);
+        Assert.Equal(0UL, lost.Peer);
+        Assert.Contains(JournalMarker.FileName, stopped.Message, StringComparison.Ordinal);
+        Assert.Contains($"deleteNode {victim}", stopped.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Three founders take 50 writes; a follower stops, <paramref name="damage"/> is done to its data folder, and it
+    /// starts again. It must stop (returned: its id and why), while the others take 50 more writes and all hold the 100.
+    /// </summary>
+    private static async Task<(ulong Victim, RaftNodeException Stopped)> RestartADamagedFollowerAsync(Action<string> damage)
     {
         await using var cluster = new NodeCluster();
         await cluster.StartAsync(Founders);
@@ -61,39 +60,26 @@ public sealed class WipedNodeTests
         await cluster.WriteAsync("before-", 50, acknowledged);
         await cluster.WaitForAllToHoldAsync(acknowledged);
 
-        // The journal and the snapshot store go; the data identity and the rest of the folder stay. Without the
-        // marker the node would bootstrap again as a blank founder that peers take for the one they knew.
         await cluster.StopNodeAsync(victim);
-        var folder = cluster.DataDirectory(victim);
-        Assert.True(JournalMarker.Exists(folder), "the first start did not mark the journal as written");
-        var deleted = Directory.GetFiles(folder).Where(f => Path.GetFileName(f).StartsWith("journal.db", StringComparison.Ordinal)
-            || Path.GetFileName(f).StartsWith("snapshots.db", StringComparison.Ordinal)).ToArray();
-        Assert.Contains(deleted, f => Path.GetFileName(f) == "journal.db");
-        foreach (var file in deleted) File.Delete(file);
-        Assert.True(File.Exists(Path.Combine(folder, DataIdentity.FileName)));
-
-        RaftNode? blank = null;
+        damage(cluster.DataDirectory(victim));
+        RaftNode? damaged = null;
         RaftNodeException stopped;
         try
         {
-            blank = await cluster.StartNodeAsync(victim, Founders);
-            stopped = await Assert.ThrowsAsync<RaftNodeException>(() => blank.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
+            damaged = await cluster.StartNodeAsync(victim, Founders);
+            stopped = await Assert.ThrowsAsync<RaftNodeException>(() => damaged.Completion.WaitAsync(TimeSpan.FromSeconds(30)));
         }
-        catch (RaftNodeException ex) when (blank is null)
+        catch (RaftNodeException ex) when (damaged is null)
         {
+            // Refused before the start completed: the start itself fails with the cause.
             stopped = ex;
         }
         cluster.Nodes.Remove(victim);
 
-        var lost = Assert.IsType<NodeDataLostException>(stopped.InnerException);
-        Assert.Equal(victim, lost.NodeId);
-        Assert.Equal(0UL, lost.Peer);
-        Assert.Contains(JournalMarker.FileName, stopped.Message, StringComparison.Ordinal);
-        Assert.Contains($"deleteNode {victim}", stopped.Message, StringComparison.Ordinal);
-
         await cluster.WriteAsync("after-", 50, acknowledged, via: leader);
         Assert.Equal(100, acknowledged.Count);
         await cluster.WaitForAllToHoldAsync(acknowledged);
+        return (victim, stopped);
     }
 
     [Fact]
