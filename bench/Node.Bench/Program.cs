@@ -12,7 +12,7 @@ using RaftActors.Node.Bench;
 // (each one proposal at a time) for a warm-up, then for the measured duration. Baselines in the same
 // run make the figures comparable across machines: one durable SQLite write of one entry, and a
 // standalone one-voter node (same runtime, no network round trip).
-//   dotnet run -c Release --project bench/Node.Bench -- [--seconds 10] [--warmup 2] [--payload 128] [--alloc-types] [--only raw|standalone|cluster]
+//   dotnet run -c Release --project bench/Node.Bench -- [--seconds 10] [--warmup 2] [--payload 128] [--alloc-types] [--only raw|standalone|cluster|reads]
 var seconds = Arg("--seconds", 10);
 var warmUp = TimeSpan.FromSeconds(Arg("--warmup", 2));
 var duration = TimeSpan.FromSeconds(seconds);
@@ -57,6 +57,18 @@ try
         results.Add((await cluster.MeasureAsync(name, 64, warmUp, duration, payloadSize), standalone64));
         Report(results[^1]);
         results.Add((await cluster.MeasureAsync("3 nodes, TCP + SQLite, via a follower", 64, warmUp, duration, payloadSize, viaFollower: true), standalone64));
+        Report(results[^1]);
+    }
+
+    if (only is null or "cluster" or "reads")
+    {
+        await using var cluster = await BenchCluster.StartAsync(Path.Combine(root, "reads"), 3);
+        // Compared with the 64 writers on the leader, when they ran: a read costs a heartbeat round shared with the
+        // other reads, not a write.
+        var writes = results.Select(r => r.Result).LastOrDefault(r => r.Scenario.EndsWith("via leader", StringComparison.Ordinal) && r.Concurrency == 64);
+        results.Add((await cluster.MeasureReadsAsync("3 nodes, linearizable reads on the leader", 64, warmUp, duration), writes));
+        Report(results[^1]);
+        results.Add((await cluster.MeasureReadsAsync("3 nodes, linearizable reads on a follower", 64, warmUp, duration, viaFollower: true), writes));
         Report(results[^1]);
     }
 
@@ -149,6 +161,18 @@ internal sealed class BenchCluster : IAsyncDisposable
             var request = new byte[payloadSize];
             BinaryPrimitives.WriteUInt32LittleEndian(request, (uint)sequence);
             return target.ProposeAsync("bench", request);
+        }, ex => ex is RaftNodeException);
+    }
+
+    /// <summary>Linearizable queries of the bench service (a slot chosen by each read's sequence).</summary>
+    public Task<Measurement> MeasureReadsAsync(string name, int readers, TimeSpan warmUp, TimeSpan duration, bool viaFollower = false)
+    {
+        var target = viaFollower ? _nodes.First(n => !n.IsLeader) : Leader;
+        return Measurement.RunAsync(name, readers, warmUp, duration, sequence =>
+        {
+            var query = new byte[sizeof(uint)];
+            BinaryPrimitives.WriteUInt32LittleEndian(query, (uint)sequence);
+            return target.QueryAsync("bench", query);
         }, ex => ex is RaftNodeException);
     }
 

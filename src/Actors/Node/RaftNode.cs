@@ -123,20 +123,51 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(query);
         if (!_services.ContainsKey(ns)) throw new RaftNodeException(RaftErrorCode.NotFound, $"no service has the namespace '{ns}'");
         using var deadline = Deadline(timeout, cancellationToken);
-        ulong index = 0;
+        if (consistency != ReadConsistency.Linearizable)
+        {
+            var stale = NewCompletion<byte[]>();
+            _runtime.ServiceActor.Tell(new ServiceQuery(ns, query, 0, stale));
+            return await Await(stale.Task, "the read", deadline.Token).ConfigureAwait(false);
+        }
         try
         {
-            if (consistency == ReadConsistency.Linearizable) index = await ReadIndexAsync(deadline.Token).ConfigureAwait(false);
+            return await LinearizableQueryAsync(ns, query, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            // The deadline ran out while no leader was known: a timeout like any other, not the caller's cancellation.
+            // The deadline ran out (no leader confirmed the read, or the service had not applied its index): a timeout
+            // like any other, not the caller's cancellation.
             if (_runtime.Completion.IsCompleted) throw new RaftNodeException(RaftErrorCode.Stopped, $"node {NodeId} has stopped");
-            throw new RaftNodeException(RaftErrorCode.Timeout, "the read barrier did not complete in time: no leader confirmed it");
+            throw new RaftNodeException(RaftErrorCode.Timeout, "the read did not complete in time: no leader confirmed it, or this node had not applied its index");
         }
-        var completion = NewCompletion<byte[]>();
-        _runtime.ServiceActor.Tell(new ServiceQuery(ns, query, index, completion));
-        return await Await(completion.Task, "the read", deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A query behind a ReadIndex round (§6.4), retried across elections. The RaftActor hands it to the ServiceActor
+    /// with the index its round confirmed, so it completes with the service's answer in one hand-off from the round.
+    /// </summary>
+    private async Task<byte[]> LinearizableQueryAsync(string ns, byte[] query, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var completion = NewCompletion<byte[]>();
+            _runtime.RaftActor.Tell(new LinearizableQuery(new ServiceQuery(ns, query, 0, completion)));
+            try
+            {
+                return await completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                // The RaftActor drops rounds whose reads all completed, and the ServiceActor skips them: a read given
+                // up on counts as completed.
+                completion.TrySetCanceled(CancellationToken.None);
+                throw;
+            }
+            catch (RaftNodeException ex) when (ex.Code is RaftErrorCode.NoLeader or RaftErrorCode.LeadershipLost)
+            {
+                await WaitForLeaderAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     /// <summary>

@@ -42,6 +42,12 @@ internal sealed record ProposeMembershipChange(ConfChange Change, ulong RequestI
 /// <summary>A linearizable read barrier; completes with the index the service must have applied before reading.</summary>
 internal sealed record ReadIndexRequest(TaskCompletionSource<ulong> Completion);
 
+/// <summary>
+/// A linearizable query: it joins the next ReadIndex round, which hands it to the ServiceActor with the confirmed
+/// index (<see cref="ServiceQueries"/>); its completion gets the service's answer, or why the round failed.
+/// </summary>
+internal sealed record LinearizableQuery(ServiceQuery Query);
+
 /// <summary>Hands leadership to <paramref name="Target"/>; completes once this node saw the new leader, or fails.</summary>
 internal sealed record TransferLeadershipRequest(ulong Target, TaskCompletionSource<ulong> Completion);
 
@@ -68,6 +74,9 @@ internal sealed record RestoreServiceSnapshot(SnapshotMetadata Metadata, string 
 
 /// <summary>Run a query once the service has applied at least <paramref name="AtIndex"/> (0 = now: a stale read).</summary>
 internal sealed record ServiceQuery(string Namespace, byte[] Query, ulong AtIndex, TaskCompletionSource<byte[]> Completion);
+
+/// <summary>The queries of one ReadIndex round, to run once the service has applied <paramref name="AtIndex"/> (their own AtIndex is not used).</summary>
+internal sealed record ServiceQueries(ulong AtIndex, IReadOnlyList<ServiceQuery> Queries);
 
 /// <summary>Ask a service for its GetInit command (a standalone node becoming a cluster).</summary>
 internal sealed record ServiceInitRequest(string Namespace, TaskCompletionSource<byte[]> Completion);

@@ -9,8 +9,8 @@ internal sealed partial class RaftActor
     private readonly Dictionary<ulong, ulong> _proposalAt = [];
     // Reads waiting for their ReadIndex round, by the context's sequence; one round serves every read that
     // arrived before it was asked (etcd's server batches the same way: one heartbeat round, not one per read).
-    private readonly Dictionary<ulong, List<TaskCompletionSource<ulong>>> _reads = [];
-    private List<TaskCompletionSource<ulong>>? _unaskedReads;
+    private readonly Dictionary<ulong, ReadRound> _reads = [];
+    private ReadRound? _unaskedReads;
     // The round in flight (0: none) and the tick it was asked at. Reads that arrive meanwhile wait for the next
     // round, asked when this one completes, so the rounds batch as the load grows.
     private ulong _readRoundInFlight;
@@ -38,7 +38,10 @@ internal sealed partial class RaftActor
     }
 
     /// <summary>Queues the read for the next ReadIndex round, asked once the mailbox has been drained (<see cref="AskReadIndex"/>).</summary>
-    private void OnReadIndex(ReadIndexRequest read) => (_unaskedReads ??= []).Add(read.Completion);
+    private void OnReadIndex(ReadIndexRequest read) => (_unaskedReads ??= new ReadRound()).Add(read.Completion);
+
+    /// <summary>Queues a linearizable query for the next ReadIndex round; the round hands it to the ServiceActor.</summary>
+    private void OnLinearizableQuery(LinearizableQuery read) => (_unaskedReads ??= new ReadRound()).Add(read.Query);
 
     /// <summary>
     /// One ReadIndex round for every read queued since the last one: the index it confirms is at least the commit
@@ -53,8 +56,8 @@ internal sealed partial class RaftActor
             if (_ticks - _readRoundAskedAt < 2L * _settings.Options.ElectionTicks) return;
             if (_reads.Remove(_readRoundInFlight, out var unanswered))
             {
-                unanswered.RemoveAll(c => c.Task.IsCompleted);
-                if (unanswered.Count > 0) (_unaskedReads ??= []).AddRange(unanswered);
+                var again = _unaskedReads ?? new ReadRound();
+                if (unanswered.MoveWaitingTo(again)) _unaskedReads = again;
             }
             _readRoundInFlight = 0;
         }
@@ -65,8 +68,7 @@ internal sealed partial class RaftActor
         var result = _node.ReadIndex(context);
         if (result != ProposeResult.Accepted)
         {
-            var refused = Refused(result);
-            foreach (var completion in batch) completion.TrySetException(refused);
+            batch.Fail(Refused(result));
             return;
         }
         _reads[_readCounter] = batch;
@@ -78,7 +80,7 @@ internal sealed partial class RaftActor
     {
         if (!ReadContext.TryDecode(read.RequestContext, _id, _incarnation, out var key)) return;
         if (!_reads.Remove(key, out var batch)) return;
-        foreach (var completion in batch) completion.TrySetResult(read.Index);
+        batch.Complete(read.Index, _settings.ServiceActor);
         if (key == _readRoundInFlight)
         {
             _readRoundInFlight = 0;
@@ -91,7 +93,7 @@ internal sealed partial class RaftActor
     {
         foreach (var (key, batch) in _reads.ToArray())
         {
-            if (!batch.TrueForAll(c => c.Task.IsCompleted)) continue;
+            if (!batch.IsAbandoned) continue;
             _reads.Remove(key);
             if (key == _readRoundInFlight) _readRoundInFlight = 0;
         }
@@ -100,10 +102,7 @@ internal sealed partial class RaftActor
     private void FailReads(Exception error)
     {
         _readRoundInFlight = 0;
-        foreach (var batch in _reads.Values)
-        {
-            foreach (var completion in batch) completion.TrySetException(error);
-        }
+        foreach (var batch in _reads.Values) batch.Fail(error);
         _reads.Clear();
     }
 
@@ -173,7 +172,7 @@ internal sealed partial class RaftActor
     private void FailPending(Exception error)
     {
         FailReads(error);
-        foreach (var completion in _unaskedReads ?? []) completion.TrySetException(error);
+        _unaskedReads?.Fail(error);
         _unaskedReads = null;
         foreach (var (_, completion, _) in _transfers) completion.TrySetException(error);
         _transfers.Clear();

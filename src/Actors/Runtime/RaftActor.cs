@@ -65,6 +65,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
         Command<ProposeCommand>(propose => Run(() => OnPropose(propose)));
         Command<ProposeMembershipChange>(change => Run(() => OnMembershipChange(change)));
         Command<ReadIndexRequest>(read => Run(() => OnReadIndex(read)));
+        Command<LinearizableQuery>(read => Run(() => OnLinearizableQuery(read)));
         Command<TransferLeadershipRequest>(transfer => Run(() => OnTransfer(transfer)));
         Command<StatusRequest>(status => status.Completion.TrySetResult(BuildStatus()));
         Command<ServiceSnapshotTaken>(taken => Run(() => OnServiceSnapshot(taken)));

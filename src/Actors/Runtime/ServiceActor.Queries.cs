@@ -28,8 +28,16 @@ internal sealed partial class ServiceActor
         else _waitingQueries.Add(query);
     }
 
+    /// <summary>A ReadIndex round's queries: run now if the round's index is applied, else they wait for it, in order.</summary>
+    private void OnQueries(ServiceQueries round)
+    {
+        foreach (var query in round.Queries) OnQuery(round.AtIndex <= _applied ? query : query with { AtIndex = round.AtIndex });
+    }
+
     private static void RunQuery(IService service, ServiceQuery query)
     {
+        // A read whose caller gave up (its deadline passed) is not run.
+        if (query.Completion.Task.IsCompleted) return;
         try
         {
             query.Completion.TrySetResult(service.Query(query.Query));

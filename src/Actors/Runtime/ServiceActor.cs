@@ -117,6 +117,7 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
         ReceiveAsync<TakeSnapshotNow>(_ => Guard(() => _applied > _snapshotBase ? TakeSnapshotAsync() : Task.CompletedTask));
         ReceiveAsync<SnapshotFileWritten>(written => Guard(() => OnSnapshotFileWritten(written)));
         Receive<ServiceQuery>(OnQuery);
+        Receive<ServiceQueries>(OnQueries);
         Receive<ServiceInitRequest>(OnInit);
     }
 

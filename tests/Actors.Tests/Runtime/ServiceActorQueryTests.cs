@@ -28,6 +28,26 @@ public sealed class ServiceActorQueryTests(ITestOutputHelper output) : ServiceAc
     }
 
     [Fact]
+    public async Task A_read_rounds_queries_wait_for_the_rounds_index_and_not_for_their_own()
+    {
+        var h = Start([new KvService()]);
+        h.Apply(Set(1, "x", "1"));
+        await h.Settle();
+
+        // Their own AtIndex is 0 (now); the round's index, 2, is what they must wait for.
+        var round = h.RoundQueries(2, "get x", "get x");
+        var applied = h.RoundQueries(1, "get x");
+
+        Assert.Equal("1", Text(await applied[0].WaitAsync(Deadline)));
+        await h.Settle();
+        Assert.All(round, r => Assert.False(r.IsCompleted));
+
+        h.Apply(Set(2, "x", "2"));
+
+        Assert.Equal(["2", "2"], (await Task.WhenAll(round).WaitAsync(Deadline)).Select(Text));
+    }
+
+    [Fact]
     public async Task A_query_for_an_unknown_namespace_fails_with_NotFound()
     {
         var h = Start([new KvService()]);

@@ -133,6 +133,15 @@ internal sealed class ServiceNode(IActorRef actor, TestProbe raft, RequestRegist
         return completion.Task;
     }
 
+    /// <summary>Queries as one ReadIndex round's batch, to run at <paramref name="atIndex"/>.</summary>
+    public Task<byte[]>[] RoundQueries(ulong atIndex, params string[] queries)
+    {
+        var batch = queries.Select(q => new ServiceQuery("kv", Encoding.UTF8.GetBytes(q), 0,
+            new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously))).ToArray();
+        Actor.Tell(new ServiceQueries(atIndex, batch));
+        return [.. batch.Select(q => q.Completion.Task)];
+    }
+
     /// <summary>Waits until every message told to the actor before this call has been handled.</summary>
     public async Task Settle() => await Query("get -", 0).WaitAsync(ServiceActorTestKit.Deadline);
 }
