@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using RaftActors.Actors;
@@ -85,14 +86,53 @@ internal sealed class KeyValueService(TimeProvider clock) : IService
     public byte[] GetInit() =>
         JsonSerializer.SerializeToUtf8Bytes(new KvRequest { Op = "init", Records = [.. _store.Values] }, HostJson.Default.KvRequest);
 
-    /// <summary>One record per line, so a large map streams without being held twice in memory.</summary>
-    public async ValueTask WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken)
+    /// <summary>
+    /// The capture is the records themselves, copied by reference into a pooled array between two applies: a record is
+    /// never changed once stored (a set stores a new one), so the array is the state at the capture's index however
+    /// the map changes afterwards. Their JSON is written by the returned writer, off the ServiceActor's loop. Writing
+    /// the JSON here, as the default capture does, held up applying for the whole encoding: about a second for a few
+    /// hundred thousand keys, every snapshot interval.
+    /// </summary>
+    public ValueTask<SnapshotWriter> CaptureSnapshotAsync(CancellationToken cancellationToken)
     {
-        foreach (var record in _store.Values)
+        var count = _store.Count;
+        var records = ArrayPool<KvRecord>.Shared.Rent(count);
+        _store.Values.CopyTo(records, 0);
+        return ValueTask.FromResult<SnapshotWriter>(async (destination, ct) =>
         {
-            await JsonSerializer.SerializeAsync(destination, record, HostJson.Default.KvRecord, cancellationToken).ConfigureAwait(false);
-            destination.WriteByte((byte)'\n');
+            try
+            {
+                await WriteRecordsAsync(records.AsMemory(0, count), destination, ct).ConfigureAwait(false);
+            }
+            finally
+            {
+                ArrayPool<KvRecord>.Shared.Return(records, clearArray: true);
+            }
+        });
+    }
+
+    /// <summary>One record per line, so a large map streams without being held twice in memory.</summary>
+    public ValueTask WriteSnapshotAsync(Stream destination, CancellationToken cancellationToken) =>
+        WriteRecordsAsync(_store.Values.ToArray(), destination, cancellationToken);
+
+    private const int SnapshotFlushBytes = 64 * 1024;
+
+    /// <summary>Encodes the records as JSON lines into one buffer, handed to the stream every 64 KiB.</summary>
+    private static async ValueTask WriteRecordsAsync(ReadOnlyMemory<KvRecord> records, Stream destination, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(SnapshotFlushBytes + 4096);
+        using var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = HostJson.Default.Options.Encoder, SkipValidation = true });
+        for (var i = 0; i < records.Length; i++)
+        {
+            JsonSerializer.Serialize(json, records.Span[i], HostJson.Default.KvRecord);
+            json.Flush();
+            json.Reset();
+            buffer.Write("\n"u8);
+            if (buffer.WrittenCount < SnapshotFlushBytes) continue;
+            await destination.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            buffer.ResetWrittenCount();
         }
+        if (buffer.WrittenCount > 0) await destination.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
         await destination.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
