@@ -143,32 +143,11 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
     }
 
     /// <summary>
-    /// A query behind a ReadIndex round (§6.4), retried across elections. The RaftActor hands it to the ServiceActor
-    /// with the index its round confirmed, so it completes with the service's answer in one hand-off from the round.
+    /// A query behind a ReadIndex round (§6.4). The RaftActor hands it to the ServiceActor with the index its round
+    /// confirmed, so it completes with the service's answer in one hand-off from the round.
     /// </summary>
-    private async Task<byte[]> LinearizableQueryAsync(string ns, byte[] query, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var completion = NewCompletion<byte[]>();
-            _runtime.RaftActor.Tell(new LinearizableQuery(new ServiceQuery(ns, query, 0, completion)));
-            try
-            {
-                return await completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                // The RaftActor drops rounds whose reads all completed, and the ServiceActor skips them: a read given
-                // up on counts as completed.
-                completion.TrySetCanceled(CancellationToken.None);
-                throw;
-            }
-            catch (RaftNodeException ex) when (ex.Code is RaftErrorCode.NoLeader or RaftErrorCode.LeadershipLost)
-            {
-                await WaitForLeaderAsync(cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+    private Task<byte[]> LinearizableQueryAsync(string ns, byte[] query, CancellationToken cancellationToken) =>
+        AwaitReadRoundAsync<byte[]>(completion => new LinearizableQuery(new ServiceQuery(ns, query, 0, completion)), cancellationToken);
 
     /// <summary>
     /// Waits until this node's services have applied everything committed before the call, as confirmed by
@@ -194,23 +173,29 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
         }
     }
 
+    /// <summary>The ReadIndex round (§6.4): the commit index a quorum confirmed this leader holds.</summary>
+    private Task<ulong> ReadIndexAsync(CancellationToken cancellationToken) =>
+        AwaitReadRoundAsync<ulong>(completion => new ReadIndexRequest(completion), cancellationToken);
+
     /// <summary>
-    /// The ReadIndex round (§6.4): the commit index a quorum confirmed this leader holds, retried across elections.
-    /// The RaftActor asks a round again when its answer is lost, so the read waits for its deadline alone.
+    /// Joins the next ReadIndex round with the read <paramref name="request"/> makes around its completion, and waits
+    /// for it, retried across elections. The RaftActor asks a round again when its answer is lost, so the read waits
+    /// for its deadline alone.
     /// </summary>
-    private async Task<ulong> ReadIndexAsync(CancellationToken cancellationToken)
+    private async Task<T> AwaitReadRoundAsync<T>(Func<TaskCompletionSource<T>, object> request, CancellationToken cancellationToken)
     {
         while (true)
         {
-            var completion = NewCompletion<ulong>();
-            _runtime.RaftActor.Tell(new ReadIndexRequest(completion));
+            var completion = NewCompletion<T>();
+            _runtime.RaftActor.Tell(request(completion));
             try
             {
                 return await completion.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
-                // The RaftActor drops rounds whose reads all completed: a read given up on counts as completed.
+                // The RaftActor drops rounds whose reads all completed, and the ServiceActor skips their queries: a read
+                // given up on counts as completed.
                 completion.TrySetCanceled(CancellationToken.None);
                 throw;
             }
