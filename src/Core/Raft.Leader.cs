@@ -242,6 +242,23 @@ internal sealed partial class Raft
         return true;
     }
 
+    /// <summary>How many of <paramref name="commands"/>, from the first, the uncommitted limit admits now (the rule of <see cref="IncreaseUncommittedSize"/>, one after another).</summary>
+    internal int ProposalsThatFit(IReadOnlyList<byte[]> commands)
+    {
+        var limit = _config.MaxUncommittedEntriesSize;
+        if (limit == 0) return commands.Count;
+        var size = _uncommittedSize;
+        var fit = 0;
+        foreach (var command in commands)
+        {
+            var length = (ulong)command.Length;
+            if (size > 0 && length > 0 && size + length > limit) break;
+            size += length;
+            fit++;
+        }
+        return fit;
+    }
+
     internal void ReduceUncommittedSize(IReadOnlyList<Entry> committed)
     {
         if (_uncommittedSize == 0) return;

@@ -62,6 +62,27 @@ public sealed class RawNode
     public ProposeResult Propose(byte[] data) =>
         _raft.Step(new RaftMessage { Type = MessageType.Propose, From = _raft.Id, Entries = [new Entry(0, 0, EntryType.Normal, data)] });
 
+    /// <summary>
+    /// Proposes several commands as one: a leader appends them together, in this order, and sends each follower one
+    /// append for all of them (one proposal at a time is one append per follower each, and one answer each). Under
+    /// the uncommitted limit it takes the longest prefix that fits, as proposing them one at a time would take them
+    /// until the first refusal; <paramref name="accepted"/> says how many, and the result is the refusal of the rest
+    /// (or <see cref="ProposeResult.Accepted"/> when all went in).
+    /// </summary>
+    public ProposeResult Propose(IReadOnlyList<byte[]> commands, out int accepted)
+    {
+        accepted = 0;
+        if (commands.Count == 0) return ProposeResult.Accepted;
+        // None fits: one is stepped, so the refusal is the core's own (the limit, or not being the leader).
+        var take = Math.Max(1, _raft.ProposalsThatFit(commands));
+        var entries = new Entry[take];
+        for (var i = 0; i < take; i++) entries[i] = new Entry(0, 0, EntryType.Normal, commands[i]);
+        var result = _raft.Step(new RaftMessage { Type = MessageType.Propose, From = _raft.Id, Entries = entries });
+        if (result != ProposeResult.Accepted) return result;
+        accepted = take;
+        return take == commands.Count ? ProposeResult.Accepted : ProposeResult.UncommittedLimit;
+    }
+
     /// <summary>Proposes a membership change; it takes effect when applied (<see cref="ApplyConfChange"/>).</summary>
     public ProposeResult ProposeConfChange(ConfChange change) =>
         _raft.Step(new RaftMessage

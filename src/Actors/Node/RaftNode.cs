@@ -70,6 +70,9 @@ public sealed partial class RaftNode : IRaftClient, IAsyncDisposable
     /// <summary>ReadIndex rounds this node asked for (see <see cref="Runtime.NodeState.ReadRounds"/>).</summary>
     internal long ReadRounds => _runtime.State.ReadRounds;
 
+    /// <summary>Batches in which this node's proposals entered the core (see <see cref="Runtime.NodeState.ProposalBatches"/>).</summary>
+    internal long ProposalBatches => _runtime.State.ProposalBatches;
+
     /// <summary>The ActorSystem this node runs in (its own, or the one it was started in).</summary>
     public ActorSystem ActorSystem => _node.System;
 

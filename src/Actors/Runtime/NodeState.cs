@@ -15,6 +15,7 @@ internal sealed class NodeState
     private int _role;
     private long _commit;
     private long _readRounds;
+    private long _proposalBatches;
 
     public ulong Leader
     {
@@ -38,6 +39,11 @@ internal sealed class NodeState
     public long ReadRounds => Interlocked.Read(ref _readRounds);
 
     public void CountReadRound() => Interlocked.Increment(ref _readRounds);
+
+    /// <summary>Batches in which this node's proposals entered the core; one carries every proposal queued before it (for tests and diagnostics).</summary>
+    public long ProposalBatches => Interlocked.Read(ref _proposalBatches);
+
+    public void CountProposalBatch() => Interlocked.Increment(ref _proposalBatches);
 
     public ulong CommitIndex
     {

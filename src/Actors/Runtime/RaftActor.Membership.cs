@@ -73,6 +73,8 @@ internal sealed partial class RaftActor
             request.Completion.TrySetException(NotLeader());
             return;
         }
+        // Proposals that arrived before the change keep their place before it in the log.
+        ProposeQueued();
         var result = _node.ProposeConfChange(request.Change);
         if (result != ProposeResult.Accepted)
         {

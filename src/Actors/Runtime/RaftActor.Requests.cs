@@ -18,23 +18,49 @@ internal sealed partial class RaftActor
     private readonly List<(ulong Target, TaskCompletionSource<ulong> Completion, long Deadline)> _transfers = [];
     private ulong _readCounter;
 
+    // Proposals that arrived since the last Ready was taken. They enter the core together (ProposeQueued), so that the
+    // leader sends each follower one append for all of them and each follower answers once: one proposal at a time
+    // costs an append per follower each, and an answer each, however many share a Ready.
+    private readonly List<ProposeCommand> _unproposed = [];
+
     private void OnPropose(ProposeCommand propose)
     {
-        var requestId = propose.Envelope.RequestId;
         if (_node.Role != StateRole.Leader)
         {
-            propose.Completion.TrySetException(NotLeader());
-            _registry.Forget(requestId);
+            Refuse(propose, NotLeader());
             return;
         }
-        var result = _node.Propose(propose.Envelope.Encode());
-        if (result == ProposeResult.Accepted)
+        _unproposed.Add(propose);
+    }
+
+    /// <summary>
+    /// Hands the queued proposals to the core as one batch, in arrival order. Runs before each Ready is taken and before
+    /// anything whose place in the log relative to them matters (a membership change, a leadership transfer).
+    /// </summary>
+    private void ProposeQueued()
+    {
+        if (_unproposed.Count == 0) return;
+        _state.CountProposalBatch();
+        if (_node.Role != StateRole.Leader)
         {
-            _proposalAt[_node.LastIndex] = requestId;
+            // Leadership went (a newer term arrived) between the proposal and this cycle.
+            foreach (var propose in _unproposed) Refuse(propose, NotLeader());
+            _unproposed.Clear();
             return;
         }
-        _registry.Forget(requestId);
-        propose.Completion.TrySetException(Refused(result));
+        var commands = new byte[_unproposed.Count][];
+        for (var i = 0; i < commands.Length; i++) commands[i] = _unproposed[i].Envelope.Encode();
+        var result = _node.Propose(commands, out var accepted);
+        var index = _node.LastIndex - (ulong)accepted;
+        for (var i = 0; i < accepted; i++) _proposalAt[++index] = _unproposed[i].Envelope.RequestId;
+        for (var i = accepted; i < commands.Length; i++) Refuse(_unproposed[i], Refused(result));
+        _unproposed.Clear();
+    }
+
+    private void Refuse(ProposeCommand propose, RaftNodeException error)
+    {
+        _registry.Forget(propose.Envelope.RequestId);
+        propose.Completion.TrySetException(error);
     }
 
     /// <summary>Queues the read for the next ReadIndex round, asked once the mailbox has been drained (<see cref="AskReadIndex"/>).</summary>
@@ -108,6 +134,8 @@ internal sealed partial class RaftActor
 
     private void OnTransfer(TransferLeadershipRequest transfer)
     {
+        // Proposals that arrived before the transfer was asked go in before it refuses new ones.
+        ProposeQueued();
         if (_node.Leader == transfer.Target)
         {
             transfer.Completion.TrySetResult(transfer.Target);
@@ -171,6 +199,8 @@ internal sealed partial class RaftActor
 
     private void FailPending(Exception error)
     {
+        foreach (var propose in _unproposed) propose.Completion.TrySetException(error);
+        _unproposed.Clear();
         FailReads(error);
         _unaskedReads?.Fail(error);
         _unaskedReads = null;
