@@ -49,6 +49,16 @@ public ref struct WireReader(ReadOnlySpan<byte> input)
         return (int)count;
     }
 
+    /// <summary>Where a length-prefixed byte string lies in the input (offset, length), without copying it.</summary>
+    public (int Offset, int Length) BytesRange()
+    {
+        var length = VarUInt();
+        if (length > (ulong)Remaining) throw new CodecException($"declared length {length} exceeds the remaining {Remaining} bytes");
+        var offset = _position;
+        _position += (int)length;
+        return (offset, (int)length);
+    }
+
     public byte[] Bytes()
     {
         var length = VarUInt();

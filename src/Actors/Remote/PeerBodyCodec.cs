@@ -23,13 +23,19 @@ internal static class PeerBodyCodec
 
     public static byte[] EncodeRaftMessages(IReadOnlyList<RaftMessage> messages)
     {
-        ArgumentNullException.ThrowIfNull(messages);
         var buffer = EncodeBuffers.Rent();
+        EncodeRaftMessages(messages, buffer);
+        return EncodeBuffers.ToArrayAndReturn(buffer);
+    }
+
+    /// <summary>Writes the body into <paramref name="buffer"/> (the peer actor seals it from there, without an array of its own).</summary>
+    public static void EncodeRaftMessages(IReadOnlyList<RaftMessage> messages, IBufferWriter<byte> buffer)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
         var w = new WireWriter(buffer);
         w.Byte(Version);
         w.VarUInt((ulong)messages.Count);
         foreach (var message in messages) w.Nested(message, RaftCodec.Encode);
-        return EncodeBuffers.ToArrayAndReturn(buffer);
     }
 
     public static RaftMessage[] DecodeRaftMessages(ReadOnlySpan<byte> body)

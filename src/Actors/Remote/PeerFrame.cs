@@ -39,17 +39,24 @@ internal enum PeerPayloadKind : byte
 /// foreign-cluster frame is dropped and counted by the receiver. Every frame also names the data identity of the
 /// sender's data folder (<c>DataIdentity</c>), so a receiver can tell a node that lost its data from the node it knew.
 /// </summary>
-internal sealed class PeerFrame(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, byte[] body, byte[] mac,
-    ulong senderIdentity = 0)
+internal sealed class PeerFrame(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, ReadOnlyMemory<byte> body, byte[] mac,
+    ulong senderIdentity = 0, byte[]? wire = null)
 {
     public ulong ClusterTag { get; } = clusterTag;
     public ulong From { get; } = from;
     public ulong To { get; } = to;
     public ulong Sequence { get; } = sequence;
     public PeerPayloadKind Kind { get; } = kind;
-    public byte[] Body { get; } = body;
+    public ReadOnlyMemory<byte> Body { get; } = body;
     public byte[] Mac { get; } = mac;
 
     /// <summary>The random identity the sender's data folder was created with; 0 when the sender has none.</summary>
     public ulong SenderIdentity { get; } = senderIdentity;
+
+    /// <summary>
+    /// The frame's binary form (<see cref="PeerFrameCodec"/>) when it was sealed or decoded here, with <see cref="Body"/>
+    /// a slice of it: a sealed frame is encoded once, where the MAC is made, and the serializer hands these bytes to
+    /// Akka.Remote as they are; a received one keeps its body where it arrived instead of copying it out.
+    /// </summary>
+    public byte[]? Wire { get; } = wire;
 }

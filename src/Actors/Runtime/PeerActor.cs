@@ -111,13 +111,23 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
             var estimate = EstimateSize(messages[i]);
             if (i > start && size + estimate > limit)
             {
-                SendFrame(PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages(Slice(messages, start, i)));
+                SendRaftMessages(Slice(messages, start, i));
                 start = i;
                 size = 0;
             }
             size += estimate;
         }
-        SendFrame(PeerPayloadKind.RaftMessages, PeerBodyCodec.EncodeRaftMessages(start == 0 ? messages : Slice(messages, start, messages.Count)));
+        SendRaftMessages(start == 0 ? messages : Slice(messages, start, messages.Count));
+    }
+
+    private void SendRaftMessages(IReadOnlyList<RaftMessage> messages)
+    {
+        // The body is sealed from a rented buffer: the frame is the one array the batch's encoding makes.
+        var body = EncodeBuffers.Rent();
+        PeerBodyCodec.EncodeRaftMessages(messages, body);
+        FlushForwards();
+        _inbox.Tell(_auth.Seal(_settings.PeerId, PeerPayloadKind.RaftMessages, body.WrittenSpan), Self);
+        EncodeBuffers.Return(body);
     }
 
     private void Note(string message) => RaftActorLog.Peer(_settings.Logger, _settings.LocalId, message);

@@ -61,7 +61,7 @@ internal sealed class PeerInbox : ReceiveActor
                     OnRefused(frame);
                     break;
                 case PeerPayloadKind.RaftMessages:
-                    var messages = PeerBodyCodec.DecodeRaftMessages(frame.Body);
+                    var messages = PeerBodyCodec.DecodeRaftMessages(frame.Body.Span);
                     foreach (var m in messages)
                     {
                         // The envelope is authenticated; a message inside that claims another sender is not.
@@ -74,11 +74,11 @@ internal sealed class PeerInbox : ReceiveActor
                     _settings.RaftActor.Tell(new PeerMessagesReceived(frame.From, messages));
                     break;
                 case PeerPayloadKind.SnapshotChunk:
-                    var ack = _snapshots.OnChunk(frame.From, PeerBodyCodec.DecodeSnapshotChunk(frame.Body));
+                    var ack = _snapshots.OnChunk(frame.From, PeerBodyCodec.DecodeSnapshotChunk(frame.Body.Span));
                     _settings.RaftActor.Tell(new OutboundForward(frame.From, PeerPayloadKind.SnapshotAck, PeerBodyCodec.Encode(ack)));
                     break;
                 case PeerPayloadKind.SnapshotAck:
-                    _settings.RaftActor.Tell(new SnapshotAckReceived(frame.From, PeerBodyCodec.DecodeSnapshotAck(frame.Body)));
+                    _settings.RaftActor.Tell(new SnapshotAckReceived(frame.From, PeerBodyCodec.DecodeSnapshotAck(frame.Body.Span)));
                     break;
                 case PeerPayloadKind.ForwardRequest or PeerPayloadKind.ForwardResponse:
                     _ = _settings.OnForward(frame.From, frame.Body).AsTask();
@@ -114,7 +114,7 @@ internal sealed class PeerInbox : ReceiveActor
     private void OnRefused(PeerFrame frame)
     {
         if (frame.Body.Length != sizeof(ulong)) throw new CodecException($"an identity refusal carries {frame.Body.Length} bytes, not 8");
-        var refused = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(frame.Body);
+        var refused = System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(frame.Body.Span);
         if (refused != _settings.Node.Authenticator.LocalIdentity) return;
         // Thrown, so the guardian records the cause and stops the node.
         throw new NodeDataLostException(_settings.LocalId, frame.From);

@@ -70,7 +70,7 @@ public sealed class DataIdentityTests : Akka.TestKit.Xunit2.TestKit, IDisposable
         inbox.Tell(wiped.Seal(1, PeerPayloadKind.RaftMessages, Heartbeat()));
         var refusal = await raft.FishForMessageAsync<OutboundForward>(m => m.Kind == PeerPayloadKind.IdentityRefused);
         Assert.Equal(2UL, refusal.To);
-        Assert.Equal(BitConverter.GetBytes(0xBUL), refusal.Body);
+        Assert.Equal(BitConverter.GetBytes(0xBUL), refusal.Body.ToArray());
         await raft.ExpectNoMsgAsync(TimeSpan.FromMilliseconds(200));
     }
 

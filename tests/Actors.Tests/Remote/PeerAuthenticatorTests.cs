@@ -40,7 +40,7 @@ public sealed class PeerAuthenticatorTests
         Assert.True(node2.Open(frame, out var reason));
         Assert.Equal(PeerDropReason.None, reason);
         Assert.Equal((node1.ClusterTag, 1UL, 2UL, PeerPayloadKind.RaftMessages), (frame.ClusterTag, frame.From, frame.To, frame.Kind));
-        Assert.Equal(Body(), frame.Body);
+        Assert.Equal(Body(), frame.Body.ToArray());
         Assert.Equal(PeerAuthenticator.MacSize, frame.Mac.Length);
     }
 
@@ -197,7 +197,7 @@ public sealed class PeerAuthenticatorTests
             yield return With(f, identity: f.SenderIdentity ^ mask);
         }
         for (var bit = 0; bit < 8; bit++) yield return With(f, kind: (PeerPayloadKind)((byte)f.Kind ^ (1 << bit)));
-        foreach (var (field, isBody) in new[] { (f.Body, true), (f.Mac, false) })
+        foreach (var (field, isBody) in new[] { (f.Body.ToArray(), true), (f.Mac, false) })
         {
             for (var i = 0; i < field.Length * 8; i++)
             {

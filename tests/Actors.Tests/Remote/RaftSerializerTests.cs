@@ -228,6 +228,6 @@ public sealed class RaftSerializerTests(ITestOutputHelper output) : Akka.TestKit
 
         Assert.Throws<SerializationException>(() => Decode(bytes[..^1], manifest));
         Assert.Throws<SerializationException>(() => Decode([.. bytes, 0], manifest));
-        Assert.ThrowsAny<ArgumentException>(() => Encode(new PeerFrame(1, 1, 2, 3, PeerPayloadKind.RaftMessages, [], new byte[31]), out _));
+        Assert.ThrowsAny<ArgumentException>(() => Encode(new PeerFrame(1, 1, 2, 3, PeerPayloadKind.RaftMessages, ReadOnlyMemory<byte>.Empty, new byte[31]), out _));
     }
 }

@@ -50,7 +50,7 @@ public sealed class RemotePeerFrameTests : Akka.TestKit.Xunit2.TestKit
         Assert.NotSame(sent, received);
         AssertSame(sent, received);
         Assert.True(_node2.Open(received, out _));
-        Assert.Equal(PeerBodyCodec.DecodeRaftMessages(sent.Body), PeerBodyCodec.DecodeRaftMessages(received.Body));
+        Assert.Equal(PeerBodyCodec.DecodeRaftMessages(sent.Body.Span), PeerBodyCodec.DecodeRaftMessages(received.Body.Span));
     }
 
     [Fact]

@@ -71,7 +71,7 @@ internal static class RemoteSamples
             case PeerFrame e:
                 var a = (PeerFrame)actual;
                 Assert.Equal((e.ClusterTag, e.From, e.To, e.Sequence, e.Kind), (a.ClusterTag, a.From, a.To, a.Sequence, a.Kind));
-                Assert.Equal(e.Body, a.Body);
+                Assert.Equal(e.Body.ToArray(), a.Body.ToArray());
                 Assert.Equal(e.Mac, a.Mac);
                 break;
             case ReadyPersisted e:

@@ -79,7 +79,7 @@ public sealed class PeerActorAckTimeoutTests : Akka.TestKit.Xunit2.TestKit
         var peer = Sys.ActorOf(PeerActor.CreateProps(new PeerActorSettings(_node, 1, 2, "akka://raft", _raft.Ref, NullLogger.Instance)));
 
         peer.Tell(new OutboundSnapshot(message, SnapshotFiles.PathOf(_node, reference), reference));
-        var first = PeerBodyCodec.DecodeSnapshotChunk((await ExpectFrameAsync(PeerPayloadKind.SnapshotChunk)).Body);
+        var first = PeerBodyCodec.DecodeSnapshotChunk((await ExpectFrameAsync(PeerPayloadKind.SnapshotChunk)).Body.Span);
         await ExpectFrameAsync(PeerPayloadKind.SnapshotChunk);
         await SettleAsync(peer);
 

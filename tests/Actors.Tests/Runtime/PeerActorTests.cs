@@ -113,7 +113,7 @@ public sealed class PeerActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.False(_node2.Authenticator.Open(frame, out var replayed));
         Assert.Equal(PeerDropReason.Replayed, replayed);
         // One frame for the batch, in order, from node 1's system (the inbox learns the peer's address from it).
-        Assert.Equal([1UL, 2, 3], PeerBodyCodec.DecodeRaftMessages(frame.Body).Select(m => m.Term));
+        Assert.Equal([1UL, 2, 3], PeerBodyCodec.DecodeRaftMessages(frame.Body.Span).Select(m => m.Term));
         Assert.Equal(((ExtendedActorSystem)Sys).Provider.DefaultAddress, _node2.Inbox.LastSender.Path.Address);
     }
 
@@ -131,7 +131,7 @@ public sealed class PeerActorTests : Akka.TestKit.Xunit2.TestKit
         {
             var frame = await _node2.ExpectFrameAsync(PeerPayloadKind.RaftMessages);
             frames.Add(frame);
-            received.AddRange(PeerBodyCodec.DecodeRaftMessages(frame.Body));
+            received.AddRange(PeerBodyCodec.DecodeRaftMessages(frame.Body.Span));
         }
         Assert.True(frames.Count > 1, "a 10 KB batch fits no 4,000-byte frame");
         Assert.All(frames, f => Assert.InRange(f.Body.Length, 1, _node.MaxFrameBodyBytes));
@@ -150,9 +150,9 @@ public sealed class PeerActorTests : Akka.TestKit.Xunit2.TestKit
         peer.Tell(new OutboundForward(2, PeerPayloadKind.ForwardResponse, [43]));
 
         Assert.Equal(1UL, (await _node2.ExpectMessagesAsync()).Single().Term);
-        Assert.Equal([42], (await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardRequest)).Body);
+        Assert.Equal([42], (await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardRequest)).Body.ToArray());
         Assert.Equal(2UL, (await _node2.ExpectMessagesAsync()).Single().Term);
-        Assert.Equal([43], (await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardResponse)).Body);
+        Assert.Equal([43], (await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardResponse)).Body.ToArray());
     }
 
     [Fact]
@@ -168,7 +168,7 @@ public sealed class PeerActorTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(told, PeerBodyCodec.DecodeForwardBatch(batch.Body).Select(f => f.ToArray()));
 
         peer.Tell(new OutboundForward(2, PeerPayloadKind.ForwardRequest, [42]));
-        Assert.Equal([42], (await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardRequest)).Body);
+        Assert.Equal([42], (await _node2.ExpectFrameAsync(PeerPayloadKind.ForwardRequest)).Body.ToArray());
     }
 
     [Fact]

@@ -70,10 +70,10 @@ internal sealed class PeerTestNode
     }
 
     public async Task<RaftMessage[]> ExpectMessagesAsync() =>
-        PeerBodyCodec.DecodeRaftMessages((await ExpectFrameAsync(PeerPayloadKind.RaftMessages)).Body);
+        PeerBodyCodec.DecodeRaftMessages((await ExpectFrameAsync(PeerPayloadKind.RaftMessages)).Body.Span);
 
     public async Task<SnapshotChunk> ExpectChunkAsync() =>
-        PeerBodyCodec.DecodeSnapshotChunk((await ExpectFrameAsync(PeerPayloadKind.SnapshotChunk)).Body);
+        PeerBodyCodec.DecodeSnapshotChunk((await ExpectFrameAsync(PeerPayloadKind.SnapshotChunk)).Body.Span);
 
     /// <summary>Stands where the node's guardian would, so that its child <c>inbox</c> has the inbox's path.</summary>
     private sealed class GuardianStandIn : ReceiveActor
