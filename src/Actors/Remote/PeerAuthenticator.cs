@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
@@ -102,14 +103,15 @@ internal sealed class PeerAuthenticator
     public static bool IsKnown(PeerPayloadKind kind) => kind is >= PeerPayloadKind.RaftMessages and <= PeerPayloadKind.ForwardBatch;
 
     /// <summary>Seals <paramref name="body"/> for node <paramref name="to"/> with the link's next sequence number.</summary>
-    public PeerFrame Seal(ulong to, PeerPayloadKind kind, byte[] body)
+    public PeerFrame Seal(ulong to, PeerPayloadKind kind, ReadOnlySpan<byte> body)
     {
-        ArgumentNullException.ThrowIfNull(body);
         if (to == 0 || to == LocalNodeId) throw new ArgumentOutOfRangeException(nameof(to), to, "a frame goes to another node");
         if (!IsKnown(kind)) throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown payload kind");
         var sequence = NextSequence(to);
         var mac = ComputeMac(ClusterTag, LocalNodeId, to, sequence, kind, LocalIdentity, body);
-        return new PeerFrame(ClusterTag, LocalNodeId, to, sequence, kind, body, mac, LocalIdentity);
+        // Encoded once, here: the frame carries its binary form and its body is a slice of it.
+        var wire = PeerFrameCodec.Encode(ClusterTag, LocalNodeId, to, sequence, kind, LocalIdentity, body, mac, out var bodyOffset);
+        return new PeerFrame(ClusterTag, LocalNodeId, to, sequence, kind, wire.AsMemory(bodyOffset, body.Length), mac, LocalIdentity, wire);
     }
 
     /// <summary>
@@ -133,11 +135,11 @@ internal sealed class PeerAuthenticator
 
     private PeerDropReason Check(PeerFrame frame)
     {
-        if (frame.Body is null || frame.Mac is not { Length: MacSize } || !IsKnown(frame.Kind)) return PeerDropReason.Malformed;
+        if (frame.Mac is not { Length: MacSize } || !IsKnown(frame.Kind)) return PeerDropReason.Malformed;
         if (frame.ClusterTag != ClusterTag) return PeerDropReason.ForeignCluster;
         if (frame.To != LocalNodeId) return PeerDropReason.WrongReceiver;
         if (frame.From == 0 || frame.From == LocalNodeId) return PeerDropReason.Malformed;
-        var expected = ComputeMac(frame.ClusterTag, frame.From, frame.To, frame.Sequence, frame.Kind, frame.SenderIdentity, frame.Body);
+        var expected = ComputeMac(frame.ClusterTag, frame.From, frame.To, frame.Sequence, frame.Kind, frame.SenderIdentity, frame.Body.Span);
         if (!CryptographicOperations.FixedTimeEquals(expected, frame.Mac)) return PeerDropReason.BadMac;
         return _accepted.GetOrAdd(frame.From, static _ => new Watermark(0)).TryRaise(frame.Sequence)
             ? PeerDropReason.None
@@ -157,20 +159,29 @@ internal sealed class PeerAuthenticator
         return ticks <= TimeSpan.TicksPerMicrosecond ? 1 : (ulong)(ticks / TimeSpan.TicksPerMicrosecond);
     }
 
-    private byte[] ComputeMac(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, ulong identity, byte[] body)
+    private byte[] ComputeMac(ulong clusterTag, ulong from, ulong to, ulong sequence, PeerPayloadKind kind, ulong identity, ReadOnlySpan<byte> body)
     {
-        Span<byte> header = stackalloc byte[MacHeaderSize];
-        BinaryPrimitives.WriteUInt64LittleEndian(header, clusterTag);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[8..], from);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[16..], to);
-        BinaryPrimitives.WriteUInt64LittleEndian(header[24..], sequence);
-        header[32] = (byte)kind;
-        BinaryPrimitives.WriteUInt64LittleEndian(header[33..], identity);
-        // Incremental, so the body (up to a snapshot chunk) is not copied behind the header.
-        using var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
-        hmac.AppendData(header);
-        hmac.AppendData(body);
-        return hmac.GetHashAndReset();
+        // One-shot over header and body side by side in a pooled buffer: an incremental HMAC per frame cost four objects
+        // and a native context for every message, and copying the body is cheaper than that.
+        var input = ArrayPool<byte>.Shared.Rent(MacHeaderSize + body.Length);
+        try
+        {
+            var header = input.AsSpan(0, MacHeaderSize);
+            BinaryPrimitives.WriteUInt64LittleEndian(header, clusterTag);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[8..], from);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[16..], to);
+            BinaryPrimitives.WriteUInt64LittleEndian(header[24..], sequence);
+            header[32] = (byte)kind;
+            BinaryPrimitives.WriteUInt64LittleEndian(header[33..], identity);
+            body.CopyTo(input.AsSpan(MacHeaderSize));
+            var mac = new byte[MacSize];
+            HMACSHA256.HashData(_key, input.AsSpan(0, MacHeaderSize + body.Length), mac);
+            return mac;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(input);
+        }
     }
 
     private static Counter<long> CreateDroppedCounter(Meter meter) =>
