@@ -58,8 +58,8 @@ internal static partial class ClientApi
             {
                 var reply = await raft.ProposeAsync(KeyValueService.Name, request, session, http.RequestAborted).ConfigureAwait(false);
                 metrics.EndProposal(started, "ok");
-                return JsonSerializer.Deserialize(reply, HostJson.Default.KvRecord)
-                    ?? throw new ApiException(500, ApiCodes.ProposalFailed, "the service returned no record", Outcomes.Unknown);
+                if (reply.Length == 0) throw new ApiException(500, ApiCodes.ProposalFailed, "the service returned no record", Outcomes.Unknown);
+                return new ServiceJson(reply);
             }
             catch (RaftNodeException ex)
             {
@@ -84,7 +84,7 @@ internal static partial class ClientApi
             var raft = Running(manager).Raft;
             var reply = await raft.QueryAsync(KeyValueService.Name, Encoding.UTF8.GetBytes(key), level, cancellationToken: http.RequestAborted).ConfigureAwait(false);
             if (reply.Length == 0) throw new ApiException(404, ApiCodes.ProposalFailed, $"no value is stored under '{FormFields.Shorten(key)}'");
-            return JsonSerializer.Deserialize(reply, HostJson.Default.KvRecord)!;
+            return new ServiceJson(reply);
         });
 
     /// <summary>Text that survives UTF-8: no lone surrogate (JSON's <c>\\uD800</c> decodes to one).</summary>

@@ -21,6 +21,7 @@ namespace RaftActors.Host.Api;
 [JsonSerializable(typeof(StatusView))]
 [JsonSerializable(typeof(HealthView))]
 [JsonSerializable(typeof(Envelope<KvRecord>))]
+[JsonSerializable(typeof(Envelope<ServiceJson>))]
 [JsonSerializable(typeof(Envelope<Dictionary<string, string>>))]
 [JsonSerializable(typeof(Envelope<StatusView>))]
 [JsonSerializable(typeof(Envelope<JoinResponse>))]
