@@ -65,12 +65,15 @@ public sealed class AddNodeProcessTests(ITestOutputHelper output)
             await Poll.UntilAsync(async () => !(await MembersAsync(first)).ContainsKey(AddedId), TestCluster.Deadline, $"node {AddedId} to be removed");
             second.Process.Kill();
 
-            // addNode of the deleted id, even at its old address: refused, the membership stays as it is.
+            // addNode of the deleted id, even at its old address: refused before anything is proposed, so the log,
+            // the membership and the peer list stay as they are.
             var membersBefore = await MembersAsync(first);
+            var beforeReuse = await SnapshotAsync(first);
             var reused = await first.Api.PostJsonAsync("/raft/api/addNode", $"{{\"id\": {AddedId}, \"host\": \"{addedPeer}\"}}");
             Assert.True(reused.Status == HttpStatusCode.Conflict && reused.Code == "110004", reused.ToString());
             Assert.Contains("never reused", reused.Error, StringComparison.Ordinal);
             Assert.Equal(membersBefore, await MembersAsync(first));
+            Assert.Equal(beforeReuse, await SnapshotAsync(first));
             Assert.Single((await first.Api.PeersAsync()).Data!.Value.EnumerateObject());
 
             // A fresh node joining from the deleted node's address gets a new id, never the deleted one.

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using RaftActors.Actors;
 using RaftActors.Host.Configuration;
 using RaftActors.Host.Node;
 using RaftActors.Host.Services;
@@ -27,6 +28,12 @@ internal static partial class ClientApi
             if (status.Members.FirstOrDefault(m => m.NodeId == id) is { } member)
             {
                 throw new ApiException(409, ApiCodes.IdAddressMismatch, $"node {id} is already a member (at {member.Address})");
+            }
+            // A request the registry would refuse is refused before anything is proposed: bad input leaves no entry.
+            var registry = await NodeManager.ReadMembersAsync(Running(manager), ReadConsistency.Linearizable, http.RequestAborted).ConfigureAwait(false);
+            if (MembershipService.ReserveRefusal(registry.Members, id, host) is { } refusal)
+            {
+                throw new ApiException(409, ApiCodes.IdAddressMismatch, refusal.Error ?? $"node id {id} cannot be used");
             }
             var reserved = await NodeManager.ProposeMembersAsync(raft, new MembersCommand { Op = "reserve", Id = id, Peer = host, Http = body.Http }, http.RequestAborted)
                 .ConfigureAwait(false);

@@ -86,22 +86,35 @@ internal sealed class MembershipService : IService
     private MembersResult Reserve(MembersCommand command)
     {
         if (command.Id == 0 || command.Peer is null) return new MembersResult(false, 0, false, "reserve needs id and peer");
-        if (_members.TryGetValue(command.Id, out var known))
-        {
-            if (known.Removed) return new MembersResult(false, command.Id, true, $"node id {command.Id} was used before and removed; ids are never reused");
-            if (!string.Equals(known.Peer, command.Peer, StringComparison.OrdinalIgnoreCase))
-            {
-                return new MembersResult(false, command.Id, true, $"node id {command.Id} belongs to {known.Peer}");
-            }
-            return new MembersResult(true, command.Id, true, null);
-        }
-        if (_members.Values.FirstOrDefault(m => !m.Removed && string.Equals(m.Peer, command.Peer, StringComparison.OrdinalIgnoreCase)) is { } other)
-        {
-            return new MembersResult(false, other.Id, true, $"address {command.Peer} belongs to node {other.Id}");
-        }
+        if (ReserveRefusal(_members.Values, command.Id, command.Peer) is { } refusal) return refusal;
+        if (_members.ContainsKey(command.Id)) return new MembersResult(true, command.Id, true, null);
         _members[command.Id] = new MemberRecord(command.Id, command.Peer, command.Http, false);
         _nextId = Math.Max(_nextId, command.Id + 1);
         return new MembersResult(true, command.Id, false, null);
+    }
+
+    /// <summary>
+    /// Why the registry <paramref name="members"/> refuses to reserve <paramref name="id"/> for <paramref name="peer"/>, or
+    /// null when it accepts: an id is never reused, nor given to a second address, and an address has one id. addNode
+    /// asks this of a linearizable read before proposing, so a refused request leaves nothing in the log; the apply asks
+    /// it again, for a request that raced another.
+    /// </summary>
+    internal static MembersResult? ReserveRefusal(IEnumerable<MemberRecord> members, ulong id, string peer)
+    {
+        MemberRecord? known = null;
+        MemberRecord? other = null;
+        foreach (var m in members)
+        {
+            if (m.Id == id) known = m;
+            else if (!m.Removed && string.Equals(m.Peer, peer, StringComparison.OrdinalIgnoreCase)) other ??= m;
+        }
+        if (known is not null)
+        {
+            if (known.Removed) return new MembersResult(false, id, true, $"node id {id} was used before and removed; ids are never reused");
+            if (!string.Equals(known.Peer, peer, StringComparison.OrdinalIgnoreCase)) return new MembersResult(false, id, true, $"node id {id} belongs to {known.Peer}");
+            return null;
+        }
+        return other is null ? null : new MembersResult(false, other.Id, true, $"address {peer} belongs to node {other.Id}");
     }
 
     private MembersResult Remove(MembersCommand command)
