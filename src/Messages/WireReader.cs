@@ -49,6 +49,13 @@ public ref struct WireReader(ReadOnlySpan<byte> input)
         return (int)count;
     }
 
+    /// <summary>A length-prefixed byte string as a slice of the input, without copying it.</summary>
+    public ReadOnlySpan<byte> BytesSpan()
+    {
+        var (offset, length) = BytesRange();
+        return _input.Slice(offset, length);
+    }
+
     /// <summary>Where a length-prefixed byte string lies in the input (offset, length), without copying it.</summary>
     public (int Offset, int Length) BytesRange()
     {

@@ -38,18 +38,42 @@ public sealed record CommandEnvelope(string Namespace, ulong Origin, ulong Reque
     /// <summary>Decodes an entry's data; throws <see cref="CodecException"/> for anything else.</summary>
     public static CommandEnvelope Decode(ReadOnlySpan<byte> data)
     {
+        var view = Read(data);
+        return new CommandEnvelope(System.Text.Encoding.UTF8.GetString(view.Namespace), view.Origin, view.RequestId, view.ClientId, view.Sequence,
+            view.Payload.ToArray());
+    }
+
+    /// <summary>
+    /// Reads an entry's data in place (what applying needs, without copying the command or making the namespace a
+    /// string); throws <see cref="CodecException"/> for anything that is not an envelope, as <see cref="Decode"/> does.
+    /// </summary>
+    internal static CommandView Read(ReadOnlySpan<byte> data)
+    {
         var r = new WireReader(data);
         var version = r.Byte();
         if (version != Version) throw new CodecException($"unknown command envelope version {version}");
-        var ns = r.String(MaxNamespaceBytes);
+        var ns = r.BytesSpan();
+        if (ns.Length > MaxNamespaceBytes) throw new CodecException($"string of {ns.Length} bytes exceeds the limit of {MaxNamespaceBytes}");
+        if (!System.Text.Unicode.Utf8.IsValid(ns)) throw new CodecException("invalid UTF-8 string in the command envelope's namespace");
         var origin = r.VarUInt();
         var requestId = r.VarUInt();
         var clientId = r.VarUInt();
         var sequence = r.VarUInt();
-        var payload = r.Bytes();
+        var payload = r.BytesSpan();
         r.End("command envelope");
-        return new CommandEnvelope(ns, origin, requestId, clientId, sequence, payload);
+        return new CommandView(ns, origin, requestId, clientId, sequence, payload);
     }
+}
+
+/// <summary>A command envelope read in place (<see cref="CommandEnvelope.Read"/>): its namespace (UTF-8) and command are slices of the entry.</summary>
+internal readonly ref struct CommandView(ReadOnlySpan<byte> ns, ulong origin, ulong requestId, ulong clientId, ulong sequence, ReadOnlySpan<byte> payload)
+{
+    public ReadOnlySpan<byte> Namespace { get; } = ns;
+    public ulong Origin { get; } = origin;
+    public ulong RequestId { get; } = requestId;
+    public ulong ClientId { get; } = clientId;
+    public ulong Sequence { get; } = sequence;
+    public ReadOnlySpan<byte> Payload { get; } = payload;
 }
 
 /// <summary>

@@ -262,7 +262,7 @@ internal sealed partial class RaftActor
         {
             try
             {
-                committedId = CommandEnvelope.Decode(entry.Data).RequestId;
+                committedId = CommandEnvelope.Read(entry.Data).RequestId;
             }
             catch (CodecException)
             {

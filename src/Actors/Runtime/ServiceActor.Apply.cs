@@ -49,10 +49,10 @@ internal sealed partial class ServiceActor
         }
         if (entry.Data.Length == 0) return; // a new leader's no-op
 
-        CommandEnvelope envelope;
+        CommandView envelope;
         try
         {
-            envelope = CommandEnvelope.Decode(entry.Data);
+            envelope = CommandEnvelope.Read(entry.Data);
         }
         catch (CodecException ex)
         {
@@ -63,13 +63,17 @@ internal sealed partial class ServiceActor
         ApplyCommand(entry, envelope);
     }
 
-    private void ApplyCommand(Entry entry, CommandEnvelope envelope)
+    private void ApplyCommand(Entry entry, CommandView envelope)
     {
         var local = envelope.Origin == _nodeId;
-        if (!_byNamespace.TryGetValue(envelope.Namespace, out var service))
+        // The namespace is looked up as characters on the stack: a string per applied entry was garbage on every node.
+        Span<char> chars = stackalloc char[CommandEnvelope.MaxNamespaceBytes];
+        var name = chars[..System.Text.Encoding.UTF8.GetChars(envelope.Namespace, chars)];
+        if (!_byNamespaceChars.TryGetValue(name, out var service))
         {
-            ServiceActorLog.UnknownNamespace(_log, _nodeId, entry.Index, envelope.Namespace);
-            if (local) _registry.TryFail(envelope.RequestId, NotFound(envelope.Namespace));
+            var text = name.ToString();
+            ServiceActorLog.UnknownNamespace(_log, _nodeId, entry.Index, text);
+            if (local) _registry.TryFail(envelope.RequestId, NotFound(text));
             return;
         }
 
@@ -99,7 +103,7 @@ internal sealed partial class ServiceActor
     }
 
     /// <summary>Whether the command of a client session is to be applied; answers its waiter when not.</summary>
-    private bool CheckSession(Entry entry, CommandEnvelope envelope, bool local)
+    private bool CheckSession(Entry entry, CommandView envelope, bool local)
     {
         if (envelope.Sequence == 0)
         {

@@ -27,6 +27,7 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
     private readonly ulong _nodeId;
     private readonly IService[] _services;
     private readonly Dictionary<string, IService> _byNamespace;
+    private readonly Dictionary<string, IService>.AlternateLookup<ReadOnlySpan<char>> _byNamespaceChars;
     private readonly RequestRegistry _registry;
     private readonly ServiceActorOptions _options;
     private IActorRef _raftActor = ActorRefs.Nobody;
@@ -58,6 +59,7 @@ internal sealed partial class ServiceActor : ReceiveActor, IWithUnboundedStash
         _nodeId = localNodeId;
         _services = [.. services.OrderBy(s => s.Namespace, StringComparer.Ordinal)];
         _byNamespace = _services.ToDictionary(s => s.Namespace, StringComparer.Ordinal);
+        _byNamespaceChars = _byNamespace.GetAlternateLookup<ReadOnlySpan<char>>();
         _registry = registry;
         _options = options;
         _state = state;
