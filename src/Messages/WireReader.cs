@@ -68,16 +68,24 @@ public ref struct WireReader(ReadOnlySpan<byte> input)
 
     public byte[] Bytes()
     {
-        var length = VarUInt();
-        if (length > (ulong)Remaining) throw new CodecException($"declared length {length} exceeds the remaining {Remaining} bytes");
-        if (length == 0) return [];
-        var bytes = _input.Slice(_position, (int)length).ToArray();
-        _position += (int)length;
-        return bytes;
+        var bytes = BytesSpan();
+        return bytes.IsEmpty ? [] : bytes.ToArray();
     }
 
     // Throws on invalid bytes instead of replacing them; one instance, as decoding every command's namespace made one each time.
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>A length-prefixed UTF-8 string checked as <see cref="String"/> checks it, as a slice of the input (no string made).</summary>
+    public ReadOnlySpan<byte> Utf8Span(int maxBytes)
+    {
+        var length = VarUInt();
+        if (length > (ulong)maxBytes) throw new CodecException($"string of {length} bytes exceeds the limit of {maxBytes}");
+        if (length > (ulong)Remaining) throw new CodecException($"declared length {length} exceeds the remaining {Remaining} bytes");
+        var bytes = _input.Slice(_position, (int)length);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes)) throw new CodecException($"invalid UTF-8 string at offset {_position}");
+        _position += (int)length;
+        return bytes;
+    }
 
     public string String(int maxBytes)
     {

@@ -52,9 +52,7 @@ public sealed record CommandEnvelope(string Namespace, ulong Origin, ulong Reque
         var r = new WireReader(data);
         var version = r.Byte();
         if (version != Version) throw new CodecException($"unknown command envelope version {version}");
-        var ns = r.BytesSpan();
-        if (ns.Length > MaxNamespaceBytes) throw new CodecException($"string of {ns.Length} bytes exceeds the limit of {MaxNamespaceBytes}");
-        if (!System.Text.Unicode.Utf8.IsValid(ns)) throw new CodecException("invalid UTF-8 string in the command envelope's namespace");
+        var ns = r.Utf8Span(MaxNamespaceBytes);
         var origin = r.VarUInt();
         var requestId = r.VarUInt();
         var clientId = r.VarUInt();

@@ -125,8 +125,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         // The body is sealed from a rented buffer: the frame is the one array the batch's encoding makes.
         var body = EncodeBuffers.Rent();
         PeerBodyCodec.EncodeRaftMessages(messages, body);
-        FlushForwards();
-        _inbox.Tell(_auth.Seal(_settings.PeerId, PeerPayloadKind.RaftMessages, body.WrittenSpan), Self);
+        SendFrame(PeerPayloadKind.RaftMessages, body.WrittenSpan);
         EncodeBuffers.Return(body);
     }
 
@@ -177,7 +176,7 @@ internal sealed class PeerActor : ReceiveActor, IWithTimers
         _inbox.Tell(frame, Self);
     }
 
-    private void SendFrame(PeerPayloadKind kind, byte[] body)
+    private void SendFrame(PeerPayloadKind kind, ReadOnlySpan<byte> body)
     {
         FlushForwards();
         _inbox.Tell(_auth.Seal(_settings.PeerId, kind, body), Self);
