@@ -83,12 +83,21 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
         }
         IImmutableList<Exception> results = rejections.Any(r => r is not null) ? [.. rejections!] : null!;
         if (rows.All(r => r.Count == 0)) return Task.FromResult(results);
-        return Worker.Enqueue(session =>
+        return WriteRows(Worker, rows, results, cancellationToken);
+    }
+
+    /// <summary>
+    /// Queues the rows of one <c>WriteMessages</c> for the next group commit; the task completes on the worker's
+    /// thread after the fsync. Akka's continuation only hands the outcome to the journal's resequencer, and the
+    /// hand-off to the thread pool this saves lies on the path of every acknowledged write.
+    /// </summary>
+    internal static Task<IImmutableList<Exception>> WriteRows(StoreWorker worker, List<EventRow>[] rows, IImmutableList<Exception> results,
+        CancellationToken cancellationToken) =>
+        worker.Enqueue(session =>
         {
             foreach (var write in rows) Insert(session, write);
             return results;
-        }, cancellationToken);
-    }
+        }, completeInline: true, cancellationToken);
 
     public override Task<long> ReadHighestSequenceNrAsync(string persistenceId, long fromSequenceNr, CancellationToken cancellationToken) =>
         Worker.Enqueue(session => ReadHighest(session, persistenceId), cancellationToken);

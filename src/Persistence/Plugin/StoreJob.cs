@@ -29,11 +29,17 @@ internal abstract class StoreJob
 internal sealed class StoreJob<T> : StoreJob
 {
     private readonly Func<StoreSession, T> _body;
-    private readonly TaskCompletionSource<T> _outcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<T> _outcome;
     private T? _result;
     private Exception? _localError;
 
-    public StoreJob(Func<StoreSession, T> body, CancellationToken cancellation) : base(cancellation) => _body = body;
+    /// <param name="completeInline">Whether continuations may run on the thread that completes the job (the store's
+    /// worker); see <see cref="StoreWorker.Enqueue{T}(Func{StoreSession, T}, bool, CancellationToken)"/>.</param>
+    public StoreJob(Func<StoreSession, T> body, bool completeInline, CancellationToken cancellation) : base(cancellation)
+    {
+        _body = body;
+        _outcome = new(completeInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     public Task<T> Task => _outcome.Task;
 

@@ -35,20 +35,35 @@ internal sealed class StoreWorker : IDisposable
     /// <summary>How many transactions committed, and how many jobs they held; for tests of the group commit.</summary>
     public (long Commits, long Jobs) Counts => (Interlocked.Read(ref _commits), Interlocked.Read(ref _jobs));
 
-    /// <summary>Queues <paramref name="body"/> for the next transaction; the task completes after it committed.</summary>
-    public Task<T> Enqueue<T>(Func<StoreSession, T> body, CancellationToken cancellation = default)
+    /// <summary>
+    /// Queues <paramref name="body"/> for the next transaction; the task completes after it committed. Its
+    /// continuations run on the thread pool, never on this worker.
+    /// </summary>
+    public Task<T> Enqueue<T>(Func<StoreSession, T> body, CancellationToken cancellation = default) => Enqueue(body, false, cancellation);
+
+    /// <summary>
+    /// As <see cref="Enqueue{T}(Func{StoreSession, T}, CancellationToken)"/>; with <paramref name="completeInline"/>
+    /// the task completes on this worker's thread right after the commit, and continuations that ask to run
+    /// synchronously run there. For the journal's writes: Akka.Persistence's own continuation only passes the
+    /// outcome on to an actor, and running it here saves a hand-off to the thread pool on every write, on the path
+    /// of every acknowledgement. Only code that never blocks may continue a job queued this way: it holds up the
+    /// next group commit.
+    /// </summary>
+    public Task<T> Enqueue<T>(Func<StoreSession, T> body, bool completeInline, CancellationToken cancellation)
     {
-        var job = new StoreJob<T>(body, cancellation);
+        var job = new StoreJob<T>(body, completeInline, cancellation);
+        Exception? refusal;
         lock (_queue)
         {
-            if (_failure is not null) job.Fail(_failure);
-            else if (_stopping) job.Fail(new SqliteStoreException(_file.Path, $"the store {_file.Path} is stopped"));
-            else
+            refusal = _failure ?? (_stopping ? new SqliteStoreException(_file.Path, $"the store {_file.Path} is stopped") : null);
+            if (refusal is null)
             {
                 _queue.Enqueue(job);
                 Monitor.Pulse(_queue);
             }
         }
+        // Outside the lock: an inline continuation runs inside Fail.
+        if (refusal is not null) job.Fail(refusal);
         return job.Task;
     }
 

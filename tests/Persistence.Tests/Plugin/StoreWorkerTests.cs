@@ -128,6 +128,52 @@ public sealed class StoreWorkerTests : IDisposable
         Assert.Contains(_file.Path, error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_job_queued_to_complete_inline_continues_on_the_worker_and_others_on_the_pool()
+    {
+        using var release = new ManualResetEventSlim();
+        var blocker = BlockWorker(release);
+        // Queued behind the blocker, so both continuations are attached before their jobs complete.
+        var inline = ThreadThatContinues(_worker.Enqueue(s => Raise(s, "i", 1), completeInline: true, CancellationToken.None));
+        var pooled = ThreadThatContinues(_worker.Enqueue(s => Raise(s, "p", 1)));
+        release.Set();
+        await blocker.WaitAsync(Timeout);
+
+        Assert.Equal(("test-worker", false), await inline.WaitAsync(Timeout));
+        var (name, onPool) = await pooled.WaitAsync(Timeout);
+        Assert.True(onPool, $"continued on {name}");
+    }
+
+    [Fact]
+    public async Task A_journal_write_completes_on_the_worker_after_its_commit()
+    {
+        using var release = new ManualResetEventSlim();
+        var blocker = BlockWorker(release);
+        var row = new EventRow("w", 1, 0, "", 1, "m", [1, 2, 3], "writer");
+        var written = SqliteEventJournal.WriteRows(_worker, [[row]], null!, CancellationToken.None);
+        var continued = ThreadThatContinues(written);
+        release.Set();
+        await blocker.WaitAsync(Timeout);
+
+        Assert.Equal(("test-worker", false), await continued.WaitAsync(Timeout));
+        Assert.Null(await written);
+        Assert.Equal(1L, await _worker.Enqueue(s => (long)s.Command("SELECT COUNT(*) FROM journal_events WHERE persistence_id = 'w'").ExecuteScalar()!));
+    }
+
+    [Fact]
+    public async Task A_job_refused_by_a_stopped_worker_fails_even_when_queued_to_complete_inline()
+    {
+        _worker.Dispose();
+        var refused = _worker.Enqueue(_ => 1, completeInline: true, CancellationToken.None);
+        var error = await Assert.ThrowsAsync<SqliteStoreException>(() => refused.WaitAsync(Timeout));
+        Assert.Contains("stopped", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The name of the thread a synchronous continuation of <paramref name="job"/> ran on, and whether it was a pool thread.</summary>
+    private static Task<(string? Name, bool Pooled)> ThreadThatContinues<T>(Task<T> job) =>
+        job.ContinueWith(_ => (Thread.CurrentThread.Name, Thread.CurrentThread.IsThreadPoolThread), CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+
     /// <summary>Occupies the worker with a job that waits for <paramref name="release"/>, so the next jobs queue up.</summary>
     private Task BlockWorker(ManualResetEventSlim release)
     {
