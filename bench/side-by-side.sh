@@ -2,7 +2,7 @@
 # Side-by-side benchmark: 3 etcd 3.4 members against 3 RaftActors hosts, on 127.0.0.1, with the same
 # wrk load (bench/side-by-side.lua) and the same warm-up. Run from the project root: bench/side-by-side.sh
 #
-# Knobs (environment): DURATION (10s) per row, WARMUP (10s) of 16-connection writes to the leader before
+# Knobs (environment): DURATION (10s) per row, WARMUP (10s) of 16 connections on each kind of row before
 # the rows, CONNS ("1 64 256") for the leader-write rows, WRK_TIMEOUT (10s) per request, RESULTS_DIR
 # (/tmp/raftactors-side-by-side) for the TSV, report and chart. See docs/benchmarks.md.
 set -euo pipefail
@@ -122,9 +122,15 @@ printf 'system\trow\tconns\trps\tp50_ms\tp99_ms\terrors\n' >"$TSV"
 
 measure() {  # SYSTEM WRITE_OP READ_OP LEADER_URL FOLLOWER_URL WRITE_PATH READ_URL
   local sys=$1 wop=$2 rop=$3 leader=$4 follower=$5 wpath=$6 rurl=$7 row kind conns url op
-  echo "$sys: warm-up, $WARMUP of 16-connection writes to the leader"
-  run_wrk "$wop" "$leader$wpath" 16 "$WARMUP"
-  printf '  %-16s %4s conns: %9s req/s  p50 %7s ms  p99 %7s ms  errors %s\n' warm-up 16 "$RPS" "$P50" "$P99" "$ERRORS"
+  # Every path a row measures runs first for WARMUP at 16 connections: writes to the leader, writes through a
+  # follower (forwarding is code of its own, compiled again only once it has run a while) and reads.
+  local warm
+  for warm in "write-leader:$wop:$leader$wpath" "write-follower:$wop:$follower$wpath" "read-leader:$rop:$rurl"; do
+    kind=${warm%%:*}; op=${warm#*:}; url=${op#*:}; op=${op%%:*}
+    echo "$sys: warm-up, $WARMUP of 16-connection $kind"
+    run_wrk "$op" "$url" 16 "$WARMUP"
+    printf '  %-16s %4s conns: %9s req/s  p50 %7s ms  p99 %7s ms  errors %s\n' "warm $kind" 16 "$RPS" "$P50" "$P99" "$ERRORS"
+  done
   for row in "${ROWS[@]}"; do
     kind=${row%:*}; conns=${row#*:}
     case $kind in
@@ -258,7 +264,7 @@ cell() {  # SYSTEM ROW -> "req/s | p50 | p99", req/s marked when the row had err
   echo "- etcd $ETCD_VERSION, .NET SDK $(dotnet --version), wrk $(wrk -v 2>&1 | awk 'NR == 1 { print $2 }')"
   dirty=""; [ -z "$(git status --porcelain 2>/dev/null)" ] || dirty=" (with uncommitted changes)"
   echo "- RaftActors commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$dirty"
-  echo "- each row $DURATION after a $WARMUP warm-up per system; wrk threads: 1 for 1 connection, 2 otherwise"
+  echo "- each row $DURATION after a warm-up per system of $WARMUP at 16 connections on each kind of row; wrk threads: 1 for 1 connection, 2 otherwise"
 } >"$REPORT"
 echo
 cat "$REPORT"
