@@ -111,14 +111,24 @@ run_wrk() {  # OP URL CONNECTIONS DURATION
   done
 }
 
-# Results by system and row, and the TSV the chart reads.
-declare -A R_RPS R_P50 R_P99 R_ERR
+# CPU time (user + system) of the given processes so far, in clock ticks (/proc/PID/stat fields 14 and 15, which
+# include the threads that have already exited).
+HZ=$(getconf CLK_TCK)
+cpu_ticks() {
+  local pid total=0 t
+  for pid in "$@"; do t=$(awk '{ print $14 + $15 }' "/proc/$pid/stat" 2>/dev/null) || t=0; total=$((total + t)); done
+  echo "$total"
+}
+
+# Results by system and row, and the TSV the chart reads. SERVER_PIDS: the processes of the system measured.
+declare -A R_RPS R_P50 R_P99 R_ERR R_CPU
+SERVER_PIDS=()
 ROWS=()
 for c in $CONNS; do ROWS+=("write-leader:$c"); done
 ROWS+=("write-follower:64" "read-leader:64")
 mkdir -p "$RESULTS_DIR"
 TSV=$RESULTS_DIR/results.tsv
-printf 'system\trow\tconns\trps\tp50_ms\tp99_ms\terrors\n' >"$TSV"
+printf 'system\trow\tconns\trps\tp50_ms\tp99_ms\terrors\tcpu_ms_per_req\n' >"$TSV"
 
 measure() {  # SYSTEM WRITE_OP READ_OP LEADER_URL FOLLOWER_URL WRITE_PATH READ_URL
   local sys=$1 wop=$2 rop=$3 leader=$4 follower=$5 wpath=$6 rurl=$7 row kind conns url op
@@ -138,10 +148,15 @@ measure() {  # SYSTEM WRITE_OP READ_OP LEADER_URL FOLLOWER_URL WRITE_PATH READ_U
       write-follower) op=$wop; url=$follower$wpath ;;
       read-leader)    op=$rop; url=$rurl ;;
     esac
+    cpu_before=$(cpu_ticks "${SERVER_PIDS[@]}")
     run_wrk "$op" "$url" "$conns" "$DURATION"
+    cpu_after=$(cpu_ticks "${SERVER_PIDS[@]}")
+    # CPU of the three servers while the row ran, per request served: a figure the machine's noise moves less.
+    R_CPU[$sys,$row]=$(awk -v d=$((cpu_after - cpu_before)) -v hz="$HZ" -v r="$RPS" -v s="$(secs "$DURATION")" \
+      'BEGIN { if (r > 0) printf "%.3f", d * 1000 / hz / (r * s); else print "-" }')
     R_RPS[$sys,$row]=$RPS; R_P50[$sys,$row]=$P50; R_P99[$sys,$row]=$P99; R_ERR[$sys,$row]=$ERRORS
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sys" "$kind" "$conns" "$RPS" "$P50" "$P99" "$ERRORS" >>"$TSV"
-    printf '  %-16s %4s conns: %9s req/s  p50 %7s ms  p99 %7s ms  errors %s\n' "$kind" "$conns" "$RPS" "$P50" "$P99" "$ERRORS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$sys" "$kind" "$conns" "$RPS" "$P50" "$P99" "$ERRORS" "${R_CPU[$sys,$row]}" >>"$TSV"
+    printf '  %-16s %4s conns: %9s req/s  p50 %7s ms  p99 %7s ms  errors %s  cpu %s ms/req\n' "$kind" "$conns" "$RPS" "$P50" "$P99" "$ERRORS" "${R_CPU[$sys,$row]}"
   done
 }
 
@@ -190,6 +205,7 @@ curl -sf -m 5 -X POST "$ETCD_LEADER/v3/kv/put" \
   -d "{\"key\":\"$(printf '%s' "$READ_KEY" | base64)\",\"value\":\"$(printf '%s' "$value" | base64 -w0)\"}" >/dev/null \
   || fail "etcd: could not write the read key"
 ETCD_VERSION=$(curl -sf -m 2 "$ETCD_LEADER/version" | jq -r .etcdserver)
+SERVER_PIDS=("${ETCD_PIDS[@]}")
 measure etcd etcd-put etcd-range "$ETCD_LEADER" "$ETCD_FOLLOWER" /v3/kv/put "$ETCD_LEADER/v3/kv/range"
 stop_pids "${ETCD_PIDS[@]}"
 PIDS=()
@@ -226,6 +242,7 @@ done
 echo "RaftActors: leader $RA_LEADER, follower $RA_FOLLOWER"
 curl -sf -m 10 -X POST "$RA_LEADER/raft/api/set" -H 'Content-Type: application/json' \
   -d "{\"key\":\"$READ_KEY\",\"value\":\"$value\"}" >/dev/null || fail "RaftActors: could not write the read key"
+SERVER_PIDS=("${RA_PIDS[@]}")
 measure RaftActors raft-set raft-get "$RA_LEADER" "$RA_FOLLOWER" /raft/api/set "$RA_LEADER/raft/api/get?key=$READ_KEY"
 RSS=""
 for i in 1 2 3; do
@@ -243,19 +260,33 @@ cell() {  # SYSTEM ROW -> "req/s | p50 | p99", req/s marked when the row had err
   [ "$err" = 0 ] || rps+=" ⚠ $err errors"
   printf '%s | %s | %s' "$rps" "${R_P50[$1,$2]}" "${R_P99[$1,$2]}"
 }
+row_label() {  # KIND:CONNS -> the row's name in the report
+  local kind=${1%:*} conns=${1#*:} label
+  case $kind in
+    write-leader)   label="writes to the leader, $conns conn" ;;
+    write-follower) label="writes through a follower, $conns conn" ;;
+    read-leader)    label="linearizable reads on the leader, $conns conn" ;;
+  esac
+  [ "$conns" = 1 ] || label+=s
+  echo "$label"
+}
 {
   echo "| load | RaftActors req/s | p50 ms | p99 ms | etcd req/s | p50 ms | p99 ms | RaftActors/etcd |"
   echo "|---|--:|--:|--:|--:|--:|--:|--:|"
   for row in "${ROWS[@]}"; do
-    kind=${row%:*}; conns=${row#*:}
-    case $kind in
-      write-leader)   label="writes to the leader, $conns conn" ;;
-      write-follower) label="writes through a follower, $conns conn" ;;
-      read-leader)    label="linearizable reads on the leader, $conns conn" ;;
-    esac
-    [ "$conns" = 1 ] || label+=s
+    label=$(row_label "$row")
     ratio=$(awk -v a="${R_RPS[RaftActors,$row]}" -v b="${R_RPS[etcd,$row]}" 'BEGIN { if (b > 0) printf "%.2f×", a / b; else print "–" }')
     echo "| $label | $(cell RaftActors "$row") | $(cell etcd "$row") | $ratio |"
+  done
+  echo
+  echo "CPU time of the three server processes while each row ran, per request served (ms):"
+  echo
+  echo "| load | RaftActors | etcd | RaftActors/etcd |"
+  echo "|---|--:|--:|--:|"
+  for row in "${ROWS[@]}"; do
+    label=$(row_label "$row")
+    ratio=$(awk -v a="${R_CPU[RaftActors,$row]}" -v b="${R_CPU[etcd,$row]}" 'BEGIN { if (b + 0 > 0 && a != "-") printf "%.2f×", a / b; else print "–" }')
+    echo "| $label | ${R_CPU[RaftActors,$row]} | ${R_CPU[etcd,$row]} | $ratio |"
   done
   echo
   echo "RaftActors RSS after the run: $RSS"
