@@ -132,22 +132,24 @@ printf 'system\trow\tconns\trps\tp50_ms\tp99_ms\terrors\tcpu_ms_per_req\n' >"$TS
 
 measure() {  # SYSTEM WRITE_OP READ_OP LEADER_URL FOLLOWER_URL WRITE_PATH READ_URL
   local sys=$1 wop=$2 rop=$3 leader=$4 follower=$5 wpath=$6 rurl=$7 row kind conns url op
-  # Every path a row measures runs first for WARMUP at 16 connections: writes to the leader, writes through a
-  # follower (forwarding is code of its own, compiled again only once it has run a while) and reads.
-  local warm
-  for warm in "write-leader:$wop:$leader$wpath" "write-follower:$wop:$follower$wpath" "read-leader:$rop:$rurl"; do
-    kind=${warm%%:*}; op=${warm#*:}; url=${op#*:}; op=${op%%:*}
+  target() {  # KIND -> op and url of that kind of row, for this system
+    case $1 in
+      write-leader)   op=$wop; url=$leader$wpath ;;
+      write-follower) op=$wop; url=$follower$wpath ;;
+      read-leader)    op=$rop; url=$rurl ;;
+    esac
+  }
+  # Every kind of row runs first for WARMUP at 16 connections: writes to the leader, writes through a follower
+  # (forwarding is code of its own, compiled again only once it has run a while) and reads.
+  for kind in write-leader write-follower read-leader; do
+    target "$kind"
     echo "$sys: warm-up, $WARMUP of 16-connection $kind"
     run_wrk "$op" "$url" 16 "$WARMUP"
     printf '  %-16s %4s conns: %9s req/s  p50 %7s ms  p99 %7s ms  errors %s\n' "warm $kind" 16 "$RPS" "$P50" "$P99" "$ERRORS"
   done
   for row in "${ROWS[@]}"; do
     kind=${row%:*}; conns=${row#*:}
-    case $kind in
-      write-leader)   op=$wop; url=$leader$wpath ;;
-      write-follower) op=$wop; url=$follower$wpath ;;
-      read-leader)    op=$rop; url=$rurl ;;
-    esac
+    target "$kind"
     cpu_before=$(cpu_ticks "${SERVER_PIDS[@]}")
     run_wrk "$op" "$url" "$conns" "$DURATION"
     cpu_after=$(cpu_ticks "${SERVER_PIDS[@]}")

@@ -72,10 +72,7 @@ public ref struct WireReader(ReadOnlySpan<byte> input)
         return bytes.IsEmpty ? [] : bytes.ToArray();
     }
 
-    // Throws on invalid bytes instead of replacing them; one instance, as decoding every command's namespace made one each time.
-    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
-    /// <summary>A length-prefixed UTF-8 string checked as <see cref="String"/> checks it, as a slice of the input (no string made).</summary>
+    /// <summary>A length-prefixed UTF-8 string of at most <paramref name="maxBytes"/>, checked to be valid UTF-8, as a slice of the input (no string made).</summary>
     public ReadOnlySpan<byte> Utf8Span(int maxBytes)
     {
         var length = VarUInt();
@@ -87,22 +84,8 @@ public ref struct WireReader(ReadOnlySpan<byte> input)
         return bytes;
     }
 
-    public string String(int maxBytes)
-    {
-        var length = VarUInt();
-        if (length > (ulong)maxBytes) throw new CodecException($"string of {length} bytes exceeds the limit of {maxBytes}");
-        if (length > (ulong)Remaining) throw new CodecException($"declared length {length} exceeds the remaining {Remaining} bytes");
-        try
-        {
-            var value = StrictUtf8.GetString(_input.Slice(_position, (int)length));
-            _position += (int)length;
-            return value;
-        }
-        catch (ArgumentException ex)
-        {
-            throw new CodecException($"invalid UTF-8 string at offset {_position}", ex);
-        }
-    }
+    /// <summary><see cref="Utf8Span"/> as a string: the bytes are valid UTF-8 by then, so nothing is replaced in decoding.</summary>
+    public string String(int maxBytes) => System.Text.Encoding.UTF8.GetString(Utf8Span(maxBytes));
 
     public uint UInt32()
     {

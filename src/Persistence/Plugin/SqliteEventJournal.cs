@@ -87,9 +87,9 @@ public sealed class SqliteEventJournal : AsyncWriteJournal
     }
 
     /// <summary>
-    /// Queues the rows of one <c>WriteMessages</c> for the next group commit; the task completes on the worker's
-    /// thread after the fsync. Akka's continuation only hands the outcome to the journal's resequencer, and the
-    /// hand-off to the thread pool this saves lies on the path of every acknowledged write.
+    /// Queues the rows of one <c>WriteMessages</c> for the next group commit, completed on the worker's thread after
+    /// the fsync (see <see cref="StoreWorker.Enqueue{T}(Func{StoreSession, T}, bool, CancellationToken)"/>): Akka's
+    /// continuation only hands the outcome to the journal's resequencer.
     /// </summary>
     internal static Task<IImmutableList<Exception>> WriteRows(StoreWorker worker, List<EventRow>[] rows, IImmutableList<Exception> results,
         CancellationToken cancellationToken) =>
