@@ -22,7 +22,7 @@ async Task<int> RunNodeAsync(CancellationToken cancellationToken)
     }
     catch (IOException ex) when (ex.InnerException is System.Net.Sockets.SocketException || ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
     {
-        await Console.Error.WriteLineAsync($"Could not listen: {ex.Message}. Is another node using that --http-port?").ConfigureAwait(false);
+        await Console.Error.WriteLineAsync($"Could not listen: {ex.Message.TrimEnd('.')}. Is another node using that --http-port?").ConfigureAwait(false);
         return 2;
     }
 }

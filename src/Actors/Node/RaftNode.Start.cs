@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text;
 using Akka.Actor;
 using Microsoft.Extensions.Logging;
@@ -32,7 +33,7 @@ public sealed partial class RaftNode
         // Akka's own log goes to the caller's logger factory (Akka.Hosting's LoggerFactoryLogger), not to stdout.
         var setup = BootstrapSetup.Create().WithConfig(NodeSystemConfig.Build(options, loggerFactory is not null))
             .And(new Akka.Hosting.Logging.LoggerFactorySetup(loggerFactory ?? NullLoggerFactory.Instance));
-        var system = ActorSystem.Create(options.SystemName, setup);
+        var system = CreateSystem(options, setup);
         try
         {
             return await StartInAsync(system, options, serviceList, loggerFactory, ownsSystem: true, cancellationToken).ConfigureAwait(false);
@@ -42,6 +43,31 @@ public sealed partial class RaftNode
             await system.Terminate().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The node's own ActorSystem. A listen address that cannot be bound (taken by another process, not an address of
+    /// this machine) fails the start with one line that names it: Akka reports it five aggregate exceptions deep.
+    /// </summary>
+    private static ActorSystem CreateSystem(RaftNodeOptions options, Akka.Actor.Setup.ActorSystemSetup setup)
+    {
+        try
+        {
+            return ActorSystem.Create(options.SystemName, setup);
+        }
+        catch (Exception ex) when (SocketErrorOf(ex) is { } socket)
+        {
+            throw new IOException($"cannot listen for peers at {options.ListenAddress}: {socket.Message}", ex);
+        }
+    }
+
+    private static SocketException? SocketErrorOf(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is SocketException socket) return socket;
+        }
+        return null;
     }
 
     /// <summary>Starts a node's actors under <c>/user/raft-{id}</c> of <paramref name="system"/> and waits until it serves.</summary>

@@ -25,7 +25,15 @@ internal sealed class NodeHostedService(
     {
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var registration = lifetime.ApplicationStarted.Register(() => started.TrySetResult());
-        await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        try
+        {
+            await started.Task.WaitAsync(stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The HTTP server never started (its port is taken): there is no node to run, and no crash to report.
+            return;
+        }
         // A node that lost its data must be rejoined by hand (the message says how): like a start that is impossible.
         manager.Failed += (_, failure) => Exit(failure.InnerException is NodeDataLostException ? 2 : 3);
         if (options.Value.ExitOnStdinClose) _ = Task.Run(WatchStdinAsync, stoppingToken);

@@ -21,6 +21,19 @@ internal sealed class Promoter(NodeManager manager, HostMetrics metrics, ILogger
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(300));
+        try
+        {
+            await PromoteUntilStoppedAsync(timer, stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // A host whose start failed (an HTTP port in use) is disposed without being stopped, and the generic host
+            // reports a cancelled service it did not stop as a crash: this is the end of its life, not a failure.
+        }
+    }
+
+    private async Task PromoteUntilStoppedAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
         while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
         {
             if (manager.Current is not { } context) continue;
