@@ -58,7 +58,7 @@ internal sealed partial class Raft
                 && (Leader != 0 || (LeaseReads && _clock <= (ulong)ElectionTimeout));
             if (!force && inLease)
             {
-                Debug($"ignored {m.Type} from {m.From} at term {m.Term}: leader {Leader} is live");
+                Info($"ignored {m.Type} from {m.From} at term {m.Term}: leader {Leader} is live");
                 return false;
             }
         }
@@ -100,8 +100,12 @@ internal sealed partial class Raft
         var canVote = Vote == m.From
             || (Vote == 0 && Leader == 0)
             || (m.Type == MessageType.PreVote && m.Term > Term);
-        if (canVote && Log.IsUpToDate(m.Index, m.LogTerm))
+        var upToDate = Log.IsUpToDate(m.Index, m.LogTerm);
+        // Every decision is logged, as etcd does: elections are rare, and a cluster that cannot elect is diagnosed from these lines.
+        var logs = $"its log {m.LogTerm}/{m.Index}, ours {Log.LastTerm()}/{Log.LastIndex()}, vote {Vote}, leader {Leader}";
+        if (canVote && upToDate)
         {
+            Info($"cast {m.Type} for {m.From} at term {m.Term} ({logs})");
             // The response carries the candidate's term: for a pre-vote that is a term we are not in yet.
             Send(new RaftMessage { To = m.From, Term = m.Term, Type = m.Type.VoteResponseType() });
             if (m.Type == MessageType.Vote)
@@ -112,6 +116,7 @@ internal sealed partial class Raft
         }
         else
         {
+            Info($"rejected {m.Type} from {m.From} at term {m.Term}: {(canVote ? "its log is behind" : "voted or follows another")} ({logs})");
             Send(new RaftMessage { To = m.From, Term = Term, Type = m.Type.VoteResponseType(), Reject = true });
         }
         return ProposeResult.Accepted;
@@ -168,6 +173,7 @@ internal sealed partial class Raft
             return;
         }
         var context = type == CampaignType.Transfer ? CampaignTransferContext : [];
+        Info($"asking for {voteType} at term {term} with log {Log.LastTerm()}/{Log.LastIndex()}");
         foreach (var id in Tracker.VoterIds())
         {
             if (id == Id) continue;
@@ -181,6 +187,8 @@ internal sealed partial class Raft
     private VoteResult Poll(ulong id, bool granted)
     {
         Tracker.RecordVote(id, granted);
-        return Tracker.TallyVotes().Result;
+        var tally = Tracker.TallyVotes();
+        if (id != Id) Info($"{(granted ? "granted" : "rejected")} by {id}: {tally.Granted} granted, {tally.Rejected} rejected, {tally.Result}");
+        return tally.Result;
     }
 }

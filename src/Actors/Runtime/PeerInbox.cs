@@ -27,6 +27,8 @@ internal sealed class PeerInbox : ReceiveActor
     private readonly Dictionary<ulong, Address> _senders = [];
     private readonly Dictionary<ulong, long> _refusedAt = [];
     private long _dropped;
+    private const int MaxLoggedKinds = 256;
+    private readonly HashSet<(string Kind, Address Sender)> _loggedKinds = [];
 
     public PeerInbox(PeerInboxSettings settings)
     {
@@ -44,7 +46,7 @@ internal sealed class PeerInbox : ReceiveActor
     {
         if (!_settings.Node.Authenticator.Open(frame, out var reason))
         {
-            Drop(reason.ToString());
+            Drop(reason.ToString(), reason.ToString());
             return;
         }
         if (!_settings.Node.PeerIdentities.Admit(frame.From, frame.SenderIdentity, out var known))
@@ -67,7 +69,7 @@ internal sealed class PeerInbox : ReceiveActor
                         // The envelope is authenticated; a message inside that claims another sender is not.
                         if (m.From != frame.From || m.To != _settings.LocalId)
                         {
-                            Drop($"a message inside a frame from node {frame.From} claims to be from {m.From} to {m.To}");
+                            Drop("inner sender", $"a message inside a frame from node {frame.From} claims to be from {m.From} to {m.To}");
                             return;
                         }
                     }
@@ -88,20 +90,20 @@ internal sealed class PeerInbox : ReceiveActor
                     foreach (var forward in PeerBodyCodec.DecodeForwardBatch(frame.Body)) _ = _settings.OnForward(frame.From, forward).AsTask();
                     break;
                 default:
-                    Drop($"unknown frame kind {(byte)frame.Kind}");
+                    Drop("unknown kind", $"unknown frame kind {(byte)frame.Kind}");
                     break;
             }
         }
         catch (CodecException e)
         {
-            Drop($"malformed {frame.Kind} body: {e.Message}");
+            Drop("malformed body", $"malformed {frame.Kind} body: {e.Message}");
         }
     }
 
     /// <summary>Drops a frame from a peer that lost its data and tells it so, at most once a second per peer.</summary>
     private void Refuse(PeerFrame frame, ulong known)
     {
-        Drop($"node {frame.From} shows data identity {frame.SenderIdentity:x16}, but this node knows it by {known:x16}: its data was lost");
+        Drop("identity", $"node {frame.From} shows data identity {frame.SenderIdentity:x16}, but this node knows it by {known:x16}: its data was lost");
         var now = Environment.TickCount64;
         if (_refusedAt.TryGetValue(frame.From, out var last) && now - last < 1000) return;
         _refusedAt[frame.From] = now;
@@ -131,10 +133,18 @@ internal sealed class PeerInbox : ReceiveActor
         _settings.RaftActor.Tell(new PeerAddressLearned(from, address.ToString()));
     }
 
-    private void Drop(string reason)
+    /// <param name="kind">What went wrong, in a word: the first drop of each kind from each sender is logged.</param>
+    /// <param name="reason">The whole story, for the log.</param>
+    private void Drop(string kind, string reason)
     {
         _settings.Node.CountDroppedFrame();
-        // Logged at most once per 1,024 drops: a hostile sender must not be able to flood the log.
-        if ((_dropped++ & 1023) == 0) RaftActorLog.DroppedFrame(_settings.Logger, _settings.LocalId, Sender.Path.Address.ToString(), reason);
+        // Logged for the first drop of a kind from a sender, then at most once per 1,024 drops: a hostile sender must
+        // not be able to flood the log, yet a new kind of drop is never hidden behind an old one's count (a link that
+        // drops every frame after a restart must show in the log). The first-drop set is bounded against a sender
+        // that keeps changing address.
+        var sender = Sender.Path.Address;
+        var first = _loggedKinds.Count < MaxLoggedKinds && _loggedKinds.Add((kind, sender));
+        if (first || (_dropped & 1023) == 0) RaftActorLog.DroppedFrame(_settings.Logger, _settings.LocalId, sender.ToString(), reason);
+        _dropped++;
     }
 }

@@ -119,20 +119,8 @@ public sealed class DataIdentityTests : Akka.TestKit.Xunit2.TestKit, IDisposable
         Assert.Equal(new byte[] { 5, 5 }, forwards.Last().Body);
     }
 
-    private IActorRef Inbox(Akka.TestKit.TestProbe raft, ulong localIdentity, Func<ulong, ReadOnlyMemory<byte>, ValueTask>? onForward = null)
-    {
-        var node = new NodeSettings
-        {
-            PersistenceId = "raft-identity-1",
-            AdvertisedAddress = "127.0.0.1:1",
-            DataDirectory = _data,
-            Authenticator = new PeerAuthenticator(ClusterId, Secret, 1, dataIdentity: localIdentity),
-            PeerIdentities = PeerIdentityBook.Open(_data),
-            MaxFrameBodyBytes = 64 * 1024,
-        };
-        var settings = new PeerInboxSettings(node, 1, raft.Ref, onForward ?? ((_, _) => ValueTask.CompletedTask), NullLogger.Instance);
-        return Sys.ActorOf(PeerInbox.CreateProps(settings));
-    }
+    private IActorRef Inbox(Akka.TestKit.TestProbe raft, ulong localIdentity, Func<ulong, ReadOnlyMemory<byte>, ValueTask>? onForward = null) =>
+        TestInbox.Start(Sys, _data, ClusterId, Secret, raft, localIdentity, onForward);
 
     private static byte[] Heartbeat() =>
         PeerBodyCodec.EncodeRaftMessages([new RaftMessage { Type = MessageType.Heartbeat, From = 2, To = 1, Term = 1 }]);
