@@ -17,6 +17,10 @@ internal sealed partial class RaftActor
     // A commit index that moved in memory only (see RunReadyCycles): the next write carries it.
     private bool _hardStateUnwritten;
 
+    // When the write in flight was asked (Environment.TickCount64), and whether it was reported stalled (CheckStalledWrite).
+    private long _writingSince;
+    private bool _writeStalled;
+
     /// <summary>
     /// The Ready contract (see <see cref="Ready"/>): send what may go at once, persist in one write, and once
     /// it is durable send what waited for it, dispatch committed entries and advance. Runs until the core is
@@ -53,10 +57,16 @@ internal sealed partial class RaftActor
             }
             _hardStateUnwritten = false;
             _writing = true;
+            _writingSince = Environment.TickCount64;
             // At most one write per pass: _writing ends the loop until this handler resumes it.
             void Persisted(ReadyPersisted persisted)
             {
                 _storage.Apply(persisted);
+                if (_writeStalled)
+                {
+                    _writeStalled = false;
+                    RaftActorLog.WriteResumed(_log, _id, Environment.TickCount64 - _writingSince);
+                }
                 // The book of an installed snapshot is in force before anything is acknowledged or applied past it.
                 if (addresses is not null) AdoptAddresses(addresses);
                 _writing = false;
@@ -70,6 +80,20 @@ internal sealed partial class RaftActor
 #pragma warning restore AK1006
         }
         if (!_writing) AfterQuiet();
+    }
+
+    /// <summary>
+    /// Reports a write that has been in flight for two election timeouts, once. Nothing else shows it: the core keeps
+    /// stepping messages and campaigning in memory, so the node logs elections and answers status as usual, yet no Ready
+    /// is taken, so none of its votes, acknowledgements or applies happen until the journal answers.
+    /// </summary>
+    private void CheckStalledWrite()
+    {
+        if (!_writing || _writeStalled) return;
+        var pending = Environment.TickCount64 - _writingSince;
+        if (pending < 2 * _settings.Options.ElectionTicks * (long)_settings.Options.TickInterval.TotalMilliseconds) return;
+        _writeStalled = true;
+        RaftActorLog.WriteStalled(_log, _id, pending);
     }
 
     /// <summary>

@@ -232,6 +232,7 @@ internal sealed partial class RaftActor : ReceivePersistentActor, IWithTimers
     {
         _ticks++;
         _node.Tick();
+        CheckStalledWrite();
         ExpireTransfers();
         ExpireDepartedPeers();
         if ((_ticks & 63) == 0) SweepAbandonedReads();

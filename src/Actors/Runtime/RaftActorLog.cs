@@ -41,4 +41,11 @@ internal static partial class RaftActorLog
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Information, Message = "node {NodeId}: {Message}")]
     public static partial void Peer(ILogger logger, ulong nodeId, string message);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning,
+        Message = "node {NodeId}: a journal write has been pending for {Milliseconds} ms; until it completes this node sends no vote or acknowledgement and applies nothing")]
+    public static partial void WriteStalled(ILogger logger, ulong nodeId, long milliseconds);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Information, Message = "node {NodeId}: the stalled journal write completed after {Milliseconds} ms")]
+    public static partial void WriteResumed(ILogger logger, ulong nodeId, long milliseconds);
 }

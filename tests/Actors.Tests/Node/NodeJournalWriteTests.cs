@@ -66,4 +66,29 @@ public sealed class NodeJournalWriteTests
             Assert.True(counter.Count <= 6, $"node {id} wrote {counter.Count} hard-state-only events for {proposals} sequential proposals");
         }
     }
+
+    [Fact]
+    public async Task A_journal_write_pending_for_two_election_timeouts_is_reported_once_and_again_when_it_completes()
+    {
+        await using var cluster = new NodeCluster
+        {
+            Customize = (_, o) => NodeCluster.With(o, journalPluginId: CountingJournal, systemConfig: CountingJournalConfig),
+        };
+        await cluster.StartAsync(1);
+        await cluster.WaitForLeaderAsync();
+        var node = cluster.Nodes[1];
+        var journal = TestJournal.FromRef(Akka.Persistence.Persistence.Instance.Apply(node.ActorSystem).JournalFor(CountingJournal));
+        // Two election timeouts are 1 s at the cluster's 50 ms tick; this write takes 2.5 s.
+        await journal.OnWrite.PassWithDelay(TimeSpan.FromMilliseconds(2500));
+
+        var acknowledged = new ConcurrentDictionary<string, string>();
+        await cluster.WriteAsync("slow-", 1, acknowledged, parallelism: 1);
+        await journal.OnWrite.Pass();
+
+        var logs = cluster.Logs[1];
+        var stalled = logs.Lines.Where(l => l.EventId == 1011).ToArray();
+        var line = Assert.Single(stalled);
+        Assert.Contains("a journal write has been pending for", line.Message, StringComparison.Ordinal);
+        await NodeCluster.WaitUntilAsync(() => logs.Contains(1012), "the stalled write's completion to be reported");
+    }
 }
