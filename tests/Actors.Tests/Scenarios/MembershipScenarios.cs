@@ -51,6 +51,47 @@ public sealed class MembershipScenarios
         Assert.Equal([.. cluster.Nodes.Keys.Order()], status.Members.Where(m => m.IsVoter).Select(m => m.NodeId).Order().ToArray());
     }
 
+    /// <summary>
+    /// The sequence a fault-injection run once saw stall an election for a minute: a founder replaced by a node that
+    /// joined, the leader crashed and restarted on its journal (it follows the leader elected meanwhile and never talks
+    /// to the newcomer), then that leader cut off. The other two must elect one of themselves, and the cluster converge.
+    /// </summary>
+    [Fact]
+    public async Task After_a_replaced_member_and_a_restarted_leader_the_two_nodes_left_when_the_next_leader_is_cut_off_elect_one_of_themselves()
+    {
+        await using var cluster = await ScenarioCluster.StartAsync(3);
+        var first = await cluster.WaitForLeaderAsync();
+        await cluster.Nodes[first].ProposeAsync("ledger", LedgerService.Set("before", "three"));
+
+        var newcomer = await cluster.StartNodeAsync(4, join: true);
+        await cluster.Nodes[first].AddMemberAsync(4, cluster.Address(4), TimeSpan.FromSeconds(20));
+        await WaitForMembersAsync(cluster, m => m.Any(s => s.NodeId == 4 && s.IsVoter), "node 4 as a voter");
+        first = await cluster.WaitForLeaderAsync();
+        var replaced = cluster.Nodes.Keys.Order().First(id => id != first && id != 4);
+        await cluster.Nodes[first].RemoveAsync(replaced);
+        await cluster.StopAsync(replaced);
+        await WaitForMembersAsync(cluster, m => m.All(s => s.NodeId != replaced), $"node {replaced} gone");
+        await newcomer.ProposeAsync("ledger", LedgerService.Set("replaced", "yes"));
+
+        first = await cluster.WaitForLeaderAsync();
+        await cluster.CrashAsync(first);
+        var second = await cluster.WaitForLeaderAsync();
+        Assert.NotEqual(first, second);
+        await cluster.StartNodeAsync(first);
+        Assert.Equal(second, await cluster.WaitForLeaderAsync());
+        await cluster.Nodes[first].ProposeAsync("ledger", LedgerService.Set("restarted", "yes"));
+
+        await cluster.Network.IsolateAsync(second);
+        var rest = cluster.Nodes.Keys.Where(id => id != second).ToArray();
+        var third = await cluster.WaitForLeaderAsync(rest);
+        Assert.NotEqual(second, third);
+        await cluster.Nodes[third].ProposeAsync("ledger", LedgerService.Set("third", "elected"));
+
+        await cluster.Network.HealAsync();
+        await cluster.WaitForConvergenceAsync();
+        Assert.All(cluster.Nodes.Keys, id => Assert.Equal("elected", cluster.Services[id].Get("third")));
+    }
+
     /// <summary>Waits until every running node's view of the members satisfies <paramref name="holds"/>.</summary>
     private static async Task WaitForMembersAsync(ScenarioCluster cluster, Func<IReadOnlyList<MemberStatus>, bool> holds, string what) =>
         await ScenarioCluster.WaitUntilAsync(
