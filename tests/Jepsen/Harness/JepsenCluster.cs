@@ -153,7 +153,7 @@ internal sealed class JepsenCluster : IDisposable
     }
 
     public string Dump() => string.Join("\n\n", _everyNode.Select(n =>
-        $"--- {n.Name}{(_members.Contains(n) ? "" : " (removed)")} (last lines)\n{n.Process.Tail()}"));
+        $"--- {n.Name}{(_members.Contains(n) ? "" : " (removed)")}\n{n.Process.Report()}"));
 
     private static int[] FreePorts(int count)
     {

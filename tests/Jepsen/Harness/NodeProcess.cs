@@ -13,7 +13,11 @@ namespace RaftActors.Jepsen.Harness;
 internal sealed class NodeProcess(int id, IReadOnlyList<string> args, string secret, NodeUser? user) : IDisposable
 {
     private const int KeptLines = 200;
+    private const int KeptWarnings = 100;
     private readonly Queue<string> _lines = new();
+    // Warnings and errors are kept apart from the tail: a stall's first warning must survive the minute of
+    // election lines that follows it.
+    private readonly Queue<string> _warnings = new();
     private Process? _process;
 
     /// <summary>The node id this process runs as (the harness gives every process an id of its own, never reused).</summary>
@@ -111,15 +115,31 @@ internal sealed class NodeProcess(int id, IReadOnlyList<string> args, string sec
         lock (_lines) return string.Join('\n', _lines);
     }
 
-    private void Keep(string? line)
+    /// <summary>The warnings and errors of the run (the latest <see cref="KeptWarnings"/>), then the last lines: what a failure report shows.</summary>
+    public string Report()
+    {
+        lock (_lines)
+        {
+            var tail = string.Join('\n', _lines);
+            return _warnings.Count == 0 ? tail : $"(warnings and errors)\n{string.Join('\n', _warnings)}\n(last lines)\n{tail}";
+        }
+    }
+
+    internal void Keep(string? line)
     {
         if (line is null) return;
         lock (_lines)
         {
             _lines.Enqueue(line);
             while (_lines.Count > KeptLines) _lines.Dequeue();
+            if (!IsWarning(line)) return;
+            _warnings.Enqueue(line);
+            while (_warnings.Count > KeptWarnings) _warnings.Dequeue();
         }
     }
+
+    private static bool IsWarning(string line) =>
+        line.Contains(" warn: ", StringComparison.Ordinal) || line.Contains(" fail: ", StringComparison.Ordinal) || line.Contains(" crit: ", StringComparison.Ordinal);
 
     public void Dispose()
     {

@@ -4,7 +4,7 @@ using RaftActors.Jepsen.Harness;
 
 namespace RaftActors.Jepsen.Tests;
 
-/// <summary>The harness's pure parts: the majorities-ring shape, the journal damage, the failing-window printout.</summary>
+/// <summary>The harness's pure parts: the majorities-ring shape, the journal damage, the failing-window printout, a node's failure report.</summary>
 public sealed class HarnessPartsTests
 {
     [Theory]
@@ -87,5 +87,18 @@ public sealed class HarnessPartsTests
         var text = report.Explain();
         var sources = text[text.IndexOf("the writes whose values its reads returned:", StringComparison.Ordinal)..];
         Assert.Contains($"{history[0]} (outside the window)", sources, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_nodes_report_keeps_its_warnings_after_they_left_the_tail()
+    {
+        using var node = new NodeProcess(1, [], "secret", null);
+        node.Keep("10:00:00.000 warn: RaftActors.Raft[1011] node 1: a journal write has been pending for 2000 ms");
+        for (var i = 0; i < 300; i++) node.Keep($"10:00:01.000 info: RaftActors.Raft[1000] node 1: line {i}");
+        var report = node.Report();
+        Assert.StartsWith("(warnings and errors)\n10:00:00.000 warn:", report, StringComparison.Ordinal);
+        Assert.Contains("line 299", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("line 99\n", report, StringComparison.Ordinal);
+        Assert.DoesNotContain("pending", node.Tail(), StringComparison.Ordinal);
     }
 }
