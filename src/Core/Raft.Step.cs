@@ -102,7 +102,7 @@ internal sealed partial class Raft
             || (m.Type == MessageType.PreVote && m.Term > Term);
         var upToDate = Log.IsUpToDate(m.Index, m.LogTerm);
         // Every decision is logged, as etcd does: elections are rare, and a cluster that cannot elect is diagnosed from these lines.
-        var logs = $"its log {m.LogTerm}/{m.Index}, ours {Log.LastTerm()}/{Log.LastIndex()}, vote {Vote}, leader {Leader}";
+        var logs = _logger.IsEnabled(RaftLogLevel.Info) ? $"its log {m.LogTerm}/{m.Index}, ours {Log.LastTerm()}/{Log.LastIndex()}, vote {Vote}, leader {Leader}" : "";
         if (canVote && upToDate)
         {
             Info($"cast {m.Type} for {m.From} at term {m.Term} ({logs})");
